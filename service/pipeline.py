@@ -1,0 +1,294 @@
+"""The one orchestrator of the road: input rails -> retrieval -> generation -> output rails.
+
+Stages never call each other; the pipeline calls them in order and passes plain data between them.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from anyio import to_thread
+
+from guardrails.policy import PolicyDecision, decide
+from guardrails.sentences import SentenceStream, split_sentences
+from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, Verdict
+from index.embedder import Embedder
+from index.store import Hit, VectorIndex
+from service.errors import Blocked, InvalidRequest, RailFailed
+from service.llm import LLMClient
+from service.metrics import Metrics
+from service.prompt import build_messages
+from service.schemas import ChatCompletionRequest, Citation
+from service.settings import Settings
+
+T = TypeVar("T")
+
+
+@dataclass
+class Trace:
+    """What happened to one request: rail verdicts, retrieved hits, stage timings."""
+
+    id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex[:24]}")
+    started: float = field(default_factory=time.perf_counter)
+    created: int = field(default_factory=lambda: int(time.time()))
+    verdicts: list[Verdict] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def citations(self) -> list[Citation]:
+        return [Citation(index=i, chunk_id=h.chunk.id, source=h.chunk.source, title=h.chunk.title,
+                         text=h.chunk.text, start=h.chunk.start, end=h.chunk.end, score=round(h.score, 4))
+                for i, h in enumerate(self.hits, start=1)]
+
+    def server_timing(self) -> str:
+        return ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in self.timings.items())
+
+
+@dataclass
+class Pipeline:
+    settings: Settings
+    metrics: Metrics
+    embedder: Embedder
+    index: VectorIndex
+    input_rails: list[InputRail]
+    output_rail: OutputRail
+    llm: LLMClient
+
+    # ---- stage helpers -------------------------------------------------------------------------
+    async def _timed(self, trace: Trace, stage: str, fn: Callable[[], Any]) -> Any:
+        started = time.perf_counter()
+        try:
+            return await fn()
+        finally:
+            elapsed = time.perf_counter() - started
+            trace.timings[stage] = trace.timings.get(stage, 0.0) + elapsed
+            self.metrics.stage_seconds.labels(stage).observe(elapsed)
+
+    async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
+        return await to_thread.run_sync(fn, *args)
+
+    async def _input_rail(self, rail: InputRail, text: str) -> Verdict:
+        """Run one rail off the loop; errors follow the configured fail policy (closed by default)."""
+        try:
+            verdict = await self._off_loop(rail.check, text)
+        except Exception as exc:  # noqa: BLE001 - any rail failure is handled by policy
+            if self.settings.input_rail_policy == "open":
+                self.metrics.rail_bypasses.labels(rail.name, "error").inc()
+                verdict = Verdict(rail.name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")
+            else:
+                self.metrics.rail_verdicts.labels(rail.name, Outcome.ERROR.value).inc()
+                raise RailFailed(f"input rail {rail.name!r} failed; request refused (fail closed)",
+                                 extra={"rail": rail.name}) from exc
+        self.metrics.rail_verdicts.labels(rail.name, verdict.outcome.value).inc()
+        self.metrics.rail_seconds.labels(rail.name).observe(verdict.seconds)
+        return verdict
+
+    async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
+        limit = self.settings.max_message_chars
+        if any(len(m.text()) > limit for m in request.messages):
+            raise InvalidRequest(f"a message exceeds {limit} characters", param="messages")
+        text = "\n".join(m.text() for m in request.messages if m.role in ("user", "tool"))
+
+        async def run() -> None:
+            for rail in self.input_rails:
+                verdict = await self._input_rail(rail, text)
+                trace.verdicts.append(verdict)
+                if verdict.blocked:
+                    raise Blocked(f"request blocked by input rail {rail.name!r}: {verdict.reason}",
+                                  param="messages",
+                                  extra={"rail": rail.name, "verdict": verdict.outcome.value,
+                                         "score": verdict.score, "reason": verdict.reason})
+
+        await self._timed(trace, "input_rails", run)
+
+    async def retrieve(self, request: ChatCompletionRequest, trace: Trace) -> None:
+        if not request.ragguard.retrieval:
+            return
+        top_k = request.ragguard.top_k or self.settings.top_k
+
+        async def run() -> list[Hit]:
+            vector = (await self._off_loop(self.embedder.embed, [request.question()]))[0]
+            return await self._off_loop(self.index.search, vector, top_k)
+
+        trace.hits = await self._timed(trace, "retrieval", run)
+        self.metrics.retrieved_chunks.observe(len(trace.hits))
+
+    def engine_payload(self, request: ChatCompletionRequest, trace: Trace) -> dict[str, Any]:
+        s = self.settings
+        wanted = request.max_completion_tokens or request.max_tokens or s.default_max_tokens
+        stop = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
+        payload: dict[str, Any] = {
+            "model": request.model,
+            "messages": build_messages(request, trace.hits),
+            "max_tokens": min(wanted, s.max_tokens_cap),
+            "stop": (stop + s.engine_stop)[:8],
+            "temperature": 0.2 if request.temperature is None else request.temperature,
+        }
+        for key in ("top_p", "seed", "presence_penalty", "frequency_penalty"):
+            if (value := getattr(request, key)) is not None:
+                payload[key] = value
+        return payload
+
+    async def check_output(self, sentences: list[str], trace: Trace) -> GroundingResult:
+        async def run() -> GroundingResult:
+            try:
+                return await self._off_loop(self.output_rail.check, sentences, trace.hits)
+            except Exception as exc:  # noqa: BLE001
+                self.metrics.rail_verdicts.labels(self.output_rail.name, Outcome.ERROR.value).inc()
+                if self.settings.output_rail_policy == "open":
+                    self.metrics.rail_bypasses.labels(self.output_rail.name, "error").inc()
+                    return GroundingResult([])
+                raise RailFailed(f"output rail {self.output_rail.name!r} failed; answer withheld "
+                                 "(fail closed)", extra={"rail": self.output_rail.name}) from exc
+
+        result = await self._timed(trace, "output_rails", run)
+        for s in result.sentences:
+            self.metrics.rail_verdicts.labels(self.output_rail.name,
+                                              "supported" if s.supported else "unsupported").inc()
+        return result
+
+    def _count_usage(self, usage: dict[str, Any] | None) -> dict[str, int]:
+        usage = usage or {}
+        p, c = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        self.metrics.tokens.labels("in").inc(p)
+        self.metrics.tokens.labels("out").inc(c)
+        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+    def _count_sentences(self, result: GroundingResult, decision: PolicyDecision) -> None:
+        for s, kept in zip(result.sentences, decision.kept, strict=True):
+            self.metrics.grounding.labels("supported" if s.supported else "unsupported",
+                                          "kept" if kept else "removed").inc()
+
+    def report(self, request: ChatCompletionRequest, trace: Trace, result: GroundingResult,
+               decision: PolicyDecision) -> dict[str, Any]:
+        """The `ragguard` extension: rail verdicts, per-sentence grounding, timings."""
+        return {
+            "request_id": trace.id,
+            "input_rails": [{"rail": v.rail, "verdict": v.outcome.value, "score": v.score,
+                             "reason": v.reason, "seconds": round(v.seconds, 6)} for v in trace.verdicts],
+            "grounding": {
+                "policy": self.policy(request),
+                "verdict": decision.verdict,
+                "supported_ratio": round(result.supported_ratio, 4),
+                "sentences": [{"text": s.text, "verdict": "supported" if s.supported else "unsupported",
+                               "score": round(s.score, 4),
+                               "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
+                              for s, kept in zip(result.sentences, decision.kept, strict=True)],
+            },
+            "timings": {k: round(v, 6) for k, v in trace.timings.items()},
+        }
+
+    def policy(self, request: ChatCompletionRequest) -> str:
+        return request.ragguard.grounding_policy or self.settings.grounding_policy
+
+    # ---- the road ------------------------------------------------------------------------------
+    async def prepare(self, request: ChatCompletionRequest) -> Trace:
+        """Input rails, then retrieval. Raises Blocked before the engine is ever called."""
+        trace = Trace()
+        await self.check_input(request, trace)
+        await self.retrieve(request, trace)
+        return trace
+
+    async def complete(self, request: ChatCompletionRequest, trace: Trace) -> dict[str, Any]:
+        """Generation and the output check for a non-streaming request: an OpenAI response body."""
+        payload = self.engine_payload(request, trace)
+        body = await self._timed(trace, "generation", lambda: self.llm.complete(payload))
+        choice = body["choices"][0]
+        answer = (choice.get("message") or {}).get("content") or ""
+        usage = self._count_usage(body.get("usage"))
+        sentences = split_sentences(answer)
+        result = await self.check_output(sentences, trace)
+        decision = decide(result, self.policy(request), self.settings.refuse_min_supported)
+        self._count_sentences(result, decision)
+        if decision.refused:
+            content, finish = self.settings.refusal_message, "content_filter"
+        elif all(decision.kept):
+            content, finish = answer.strip(), choice.get("finish_reason") or "stop"
+        else:
+            content = " ".join(s for s, k in zip(sentences, decision.kept, strict=True) if k)
+            finish = choice.get("finish_reason") or "stop"
+        return {
+            "id": trace.id, "object": "chat.completion", "created": trace.created, "model": request.model,
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
+                         "finish_reason": finish}],
+            "usage": usage,
+            "citations": [c.model_dump() for c in trace.citations()],
+            "ragguard": self.report(request, trace, result, decision),
+        }
+
+    async def stream(self, request: ChatCompletionRequest, trace: Trace) -> AsyncIterator[dict[str, Any]]:
+        """Streaming: each sentence is checked before it is released, so nothing unchecked leaks.
+
+        annotate/strip release sentence by sentence; refuse holds the answer until it is checked whole.
+        """
+        policy = self.policy(request)
+        payload = self.engine_payload(request, trace)
+        splitter = SentenceStream()
+        checked = GroundingResult([])
+        finish, usage = "stop", None
+        gen_started = time.perf_counter()
+
+        def chunk(delta: dict[str, Any], finish_reason: str | None = None, **ext: Any) -> dict[str, Any]:
+            out: dict[str, Any] = {"id": trace.id, "object": "chat.completion.chunk", "created": trace.created,
+                                   "model": request.model,
+                                   "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]}
+            if ext:
+                out["ragguard"] = ext
+            return out
+
+        async def release(sentences: list[str]) -> AsyncIterator[dict[str, Any]]:
+            if not sentences:
+                return
+            result = await self.check_output(sentences, trace)
+            checked.sentences.extend(result.sentences)
+            if policy == "refuse":
+                return  # held until the whole answer is checked
+            for s in result.sentences:
+                if policy == "annotate" or s.supported:
+                    yield chunk({"content": s.text + " "}, sentence={
+                        "text": s.text, "verdict": "supported" if s.supported else "unsupported",
+                        "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1})
+
+        parts = aiter(self.llm.stream(payload))
+        # Pull the first part before anything is sent, so engine failures get a real HTTP status.
+        first = await anext(parts, None)
+
+        async def engine_parts() -> AsyncIterator[dict[str, Any]]:
+            if first is not None:
+                yield first
+                async for part in parts:
+                    yield part
+
+        yield chunk({"role": "assistant", "content": ""})
+        try:
+            async for part in engine_parts():
+                usage = part.get("usage") or usage
+                for choice in part.get("choices") or []:
+                    finish = choice.get("finish_reason") or finish
+                    delta = (choice.get("delta") or {}).get("content") or ""
+                    async for out in release(splitter.feed(delta)):
+                        yield out
+            async for out in release(splitter.flush()):
+                yield out
+        finally:
+            elapsed = time.perf_counter() - gen_started - trace.timings.get("output_rails", 0.0)
+            trace.timings["generation"] = elapsed
+            self.metrics.stage_seconds.labels("generation").observe(elapsed)
+
+        decision = decide(checked, policy, self.settings.refuse_min_supported)
+        self._count_sentences(checked, decision)
+        if decision.refused:
+            finish = "content_filter"
+            yield chunk({"content": self.settings.refusal_message})
+        elif policy == "refuse":
+            yield chunk({"content": " ".join(s.text for s in checked.sentences)})
+        counted = self._count_usage(usage)
+        final = chunk({}, finish, **self.report(request, trace, checked, decision),
+                      citations=[c.model_dump() for c in trace.citations()])
+        if request.stream_options and request.stream_options.include_usage:
+            final["usage"] = counted
+        yield final

@@ -1,0 +1,146 @@
+"""OpenAI-compatible request and response schemas, plus ragguard's extension fields."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from service.settings import GroundingPolicy
+
+
+class ContentPart(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    type: str
+    text: str | None = None
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    role: Literal["system", "user", "assistant", "developer", "tool"]
+    content: str | list[ContentPart] | None = None
+
+    def text(self) -> str:
+        """The message as plain text (text parts joined)."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "\n".join(p.text or "" for p in self.content if p.type == "text")
+
+
+class RagguardOptions(BaseModel):
+    """Per-request extension (`extra_body={"ragguard": {...}}` in the OpenAI SDK)."""
+
+    model_config = ConfigDict(extra="forbid")
+    grounding_policy: GroundingPolicy | None = None
+    top_k: int | None = Field(default=None, ge=1, le=50)
+    retrieval: bool = True
+
+
+class StreamOptions(BaseModel):
+    include_usage: bool = False
+
+
+class ChatCompletionRequest(BaseModel):
+    model_config = ConfigDict(extra="allow")
+    model: str = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: int | None = Field(default=None, ge=1)
+    max_completion_tokens: int | None = Field(default=None, ge=1)
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    top_p: float | None = Field(default=None, gt=0.0, le=1.0)
+    n: int | None = Field(default=None, ge=1, le=1)
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
+    user: str | None = None
+    ragguard: RagguardOptions = Field(default_factory=RagguardOptions)
+
+    @field_validator("messages")
+    @classmethod
+    def _needs_user_text(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
+        if not any(m.role == "user" and m.text().strip() for m in messages):
+            raise ValueError("messages must contain at least one non-empty user message")
+        return messages
+
+    def question(self) -> str:
+        """The last user message: what is retrieved for and checked."""
+        return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
+
+
+class Citation(BaseModel):
+    index: int
+    chunk_id: str
+    source: str
+    title: str = ""
+    text: str
+    start: int
+    end: int
+    score: float
+
+
+class RailVerdictOut(BaseModel):
+    rail: str
+    verdict: str
+    score: float
+    reason: str
+    seconds: float = 0.0
+
+
+class SentenceVerdict(BaseModel):
+    text: str
+    verdict: Literal["supported", "unsupported"]
+    score: float
+    citation: int | None = None
+    kept: bool = True
+
+
+class GroundingReport(BaseModel):
+    policy: GroundingPolicy
+    verdict: Literal["grounded", "partially_grounded", "ungrounded", "refused", "empty"]
+    supported_ratio: float
+    sentences: list[SentenceVerdict]
+
+
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class ResponseMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: ResponseMessage
+    finish_reason: str | None = "stop"
+
+
+class ChatCompletionResponse(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    citations: list[Citation] = []
+    ragguard: dict[str, Any] = {}
+
+
+class ModelCard(BaseModel):
+    id: str
+    object: Literal["model"] = "model"
+    created: int = 0
+    owned_by: str = "ragguard"
+
+
+class ModelList(BaseModel):
+    object: Literal["list"] = "list"
+    data: list[ModelCard]

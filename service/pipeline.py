@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from anyio import to_thread
+from opentelemetry import trace as otel
 
 from guardrails.policy import PolicyDecision, decide
 from guardrails.sentences import SentenceStream, split_sentences
@@ -38,6 +39,7 @@ class Trace:
     verdicts: list[Verdict] = field(default_factory=list)
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    span: otel.Span = field(default_factory=lambda: otel.INVALID_SPAN)
 
     def citations(self) -> list[Citation]:
         return [Citation(index=i, chunk_id=h.chunk.id, source=h.chunk.source, title=h.chunk.title,
@@ -57,16 +59,20 @@ class Pipeline:
     input_rails: list[InputRail]
     output_rail: OutputRail
     llm: LLMClient
+    tracer: otel.Tracer = field(default_factory=otel.NoOpTracer)
 
     # ---- stage helpers -------------------------------------------------------------------------
     async def _timed(self, trace: Trace, stage: str, fn: Callable[[], Any]) -> Any:
         started = time.perf_counter()
-        try:
-            return await fn()
-        finally:
-            elapsed = time.perf_counter() - started
-            trace.timings[stage] = trace.timings.get(stage, 0.0) + elapsed
-            self.metrics.stage_seconds.labels(stage).observe(elapsed)
+        with self.tracer.start_as_current_span(stage, context=otel.set_span_in_context(trace.span)):
+            try:
+                return await fn()
+            finally:
+                self._observe(trace, stage, time.perf_counter() - started)
+
+    def _observe(self, trace: Trace, stage: str, elapsed: float) -> None:
+        trace.timings[stage] = trace.timings.get(stage, 0.0) + elapsed
+        self.metrics.stage_seconds.labels(stage).observe(elapsed)
 
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(fn, *args)
@@ -188,10 +194,21 @@ class Pipeline:
     # ---- the road ------------------------------------------------------------------------------
     async def prepare(self, request: ChatCompletionRequest) -> Trace:
         """Input rails, then retrieval. Raises Blocked before the engine is ever called."""
-        trace = Trace()
-        await self.check_input(request, trace)
-        await self.retrieve(request, trace)
+        trace = Trace(span=self.tracer.start_span("chat.completions", attributes={"ragguard.model": request.model}))
+        try:
+            await self.check_input(request, trace)
+            await self.retrieve(request, trace)
+        except Exception as exc:
+            self.finish(trace, exc)
+            raise
         return trace
+
+    def finish(self, trace: Trace, error: Exception | None = None) -> None:
+        """End the request's root span (once the answer is sent or failed)."""
+        if error is not None:
+            trace.span.record_exception(error)
+            trace.span.set_status(otel.StatusCode.ERROR, type(error).__name__)
+        trace.span.end()
 
     async def complete(self, request: ChatCompletionRequest, trace: Trace) -> dict[str, Any]:
         """Generation and the output check for a non-streaming request: an OpenAI response body."""
@@ -231,6 +248,7 @@ class Pipeline:
         checked = GroundingResult([])
         finish, usage = "stop", None
         gen_started = time.perf_counter()
+        gen_span = self.tracer.start_span("generation", context=otel.set_span_in_context(trace.span))
 
         def chunk(delta: dict[str, Any], finish_reason: str | None = None, **ext: Any) -> dict[str, Any]:
             out: dict[str, Any] = {"id": trace.id, "object": "chat.completion.chunk", "created": trace.created,
@@ -275,9 +293,9 @@ class Pipeline:
             async for out in release(splitter.flush()):
                 yield out
         finally:
-            elapsed = time.perf_counter() - gen_started - trace.timings.get("output_rails", 0.0)
-            trace.timings["generation"] = elapsed
-            self.metrics.stage_seconds.labels("generation").observe(elapsed)
+            gen_span.end()
+            self._observe(trace, "generation",
+                          time.perf_counter() - gen_started - trace.timings.get("output_rails", 0.0))
 
         decision = decide(checked, policy, self.settings.refuse_min_supported)
         self._count_sentences(checked, decision)

@@ -31,6 +31,8 @@ class Settings(BaseSettings):
     default_max_tokens: int = Field(default=192, ge=1)
     log_level: str = "INFO"
     log_bodies: bool = False
+    otlp_endpoint: str = ""  # e.g. http://otel-collector:4318; empty turns tracing off
+    service_name: str = "ragguard"
 
     # Engine (any OpenAI-compatible server: llama-server, vLLM)
     engine_url: str = "http://127.0.0.1:8081"

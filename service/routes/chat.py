@@ -22,7 +22,7 @@ router = APIRouter()
 async def _sse(pipeline: Pipeline, chunks: AsyncIterator[dict[str, Any]], first: dict[str, Any],
                trace: Trace) -> AsyncIterator[dict[str, str]]:
     """OpenAI SSE framing; an error after the first byte is sent as an error event, then [DONE]."""
-    sent_content = False
+    sent_content, error = False, None
     try:
         yield {"data": json.dumps(first)}
         async for chunk in chunks:
@@ -31,9 +31,11 @@ async def _sse(pipeline: Pipeline, chunks: AsyncIterator[dict[str, Any]], first:
                 pipeline.metrics.ttft_seconds.observe(time.perf_counter() - trace.started)
             yield {"data": json.dumps(chunk)}
     except GatewayError as exc:
+        error = exc
         yield {"data": json.dumps(exc.body())}
     finally:
         pipeline.metrics.in_flight.dec()
+        pipeline.finish(trace, error)
     yield {"data": "[DONE]"}
 
 
@@ -46,14 +48,19 @@ async def chat_completions(request: ChatCompletionRequest, pipeline: PipelineDep
     streaming = False
     try:
         trace = await pipeline.prepare(request)  # input rails + retrieval; raises Blocked
-        await catalog.require(request.model)
-        if request.stream:
-            chunks = pipeline.stream(request, trace)
-            first = await anext(chunks)  # engine connection errors surface here, as a real status
-            streaming = True  # from here on the SSE generator owns the in-flight count
-            return EventSourceResponse(_sse(pipeline, chunks, first, trace), sep="\n", ping=15,
-                                       headers={"X-Accel-Buffering": "no"})
-        body = await pipeline.complete(request, trace)
+        try:
+            await catalog.require(request.model)
+            if request.stream:
+                chunks = pipeline.stream(request, trace)
+                first = await anext(chunks)  # engine connection errors surface here, as a real status
+                streaming = True  # from here on the SSE generator owns the in-flight count and the span
+                return EventSourceResponse(_sse(pipeline, chunks, first, trace), sep="\n", ping=15,
+                                           headers={"X-Accel-Buffering": "no"})
+            body = await pipeline.complete(request, trace)
+        except Exception as exc:
+            pipeline.finish(trace, exc)
+            raise
+        pipeline.finish(trace)
         pipeline.metrics.ttft_seconds.observe(time.perf_counter() - trace.started)
         return JSONResponse(body, headers={"Server-Timing": trace.server_timing()})
     finally:

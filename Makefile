@@ -32,10 +32,10 @@ $(INDEX_DIR)/manifest.json: $(wildcard docs/*.md) | install
 index: $(INDEX_DIR)/manifest.json
 
 serve: prepare index
-	RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up
+	RAGGUARD_DEV_MODE=$${RAGGUARD_DEV_MODE:-true} RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up
 
 serve-vllm: prepare-vllm index
-	RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up --kind vllm
+	RAGGUARD_DEV_MODE=$${RAGGUARD_DEV_MODE:-true} RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up --kind vllm
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -15,12 +15,15 @@ from guardrails.grounding import EmbeddingGroundingRail
 from guardrails.injection import InjectionRail
 from index.embedder import Embedder, SentenceTransformerEmbedder
 from index.store import FaissIndex
+from service.admission import Admission
+from service.auth import KeyStore
 from service.catalog import ModelCatalog
 from service.errors import install_error_handlers
 from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.pipeline import Pipeline
+from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
 from service.routes import chat, health, models
 from service.settings import Settings
@@ -33,13 +36,18 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
                embedder: Embedder | None = None) -> FastAPI:
     """Build the gateway. `transport` and `embedder` let tests reuse or fault-inject real parts."""
+    settings.refuse_unsafe()
     registry = registry or CollectorRegistry()
     metrics = Metrics.create(registry)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        if settings.dev_mode and not settings.api_keys:
-            logger.warning("DEV MODE: no API keys configured, every client is accepted")
+        keys = KeyStore.from_settings(settings)
+        if keys.open:
+            logger.warning("DEV MODE: no API keys configured, EVERY CLIENT IS ACCEPTED (RAGGUARD_DEV_MODE=true)")
+        app.state.keys = keys
+        app.state.rate_limiter = TenantRateLimiter(settings.rate_limit, settings.redis_url)
+        app.state.admission = Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s)
         emb = embedder or await to_thread.run_sync(
             lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads))
         await to_thread.run_sync(emb.embed, ["warm up"])

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
 from prometheus_client import CollectorRegistry
 
+from service.admission import Admission
+from service.auth import KeyStore, Tenant
 from service.catalog import ModelCatalog
 from service.pipeline import Pipeline
+from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
 
 
@@ -28,7 +31,22 @@ def _registry(request: Request) -> CollectorRegistry:
     return request.app.state.registry
 
 
+async def _tenant(request: Request, authorization: Annotated[str | None, Header()] = None) -> Tenant:
+    """Authenticate the bearer key, then count the request against the tenant's rate limit."""
+    keys: KeyStore = request.app.state.keys
+    limiter: TenantRateLimiter = request.app.state.rate_limiter
+    tenant = keys.authenticate(authorization)
+    await limiter.hit(tenant.name)
+    return tenant
+
+
+def _admission(request: Request) -> Admission:
+    return request.app.state.admission
+
+
 PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 CatalogDep = Annotated[ModelCatalog, Depends(_catalog)]
 ReadinessDep = Annotated[Readiness, Depends(_readiness)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]
+TenantDep = Annotated[Tenant, Depends(_tenant)]
+AdmissionDep = Annotated[Admission, Depends(_admission)]

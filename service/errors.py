@@ -4,6 +4,9 @@
     ├── InvalidRequest        400     invalid_request_error
     │   └── ModelNotFound     404     invalid_request_error / model_not_found
     ├── Unauthorized          401     authentication_error
+    ├── Forbidden             403     permission_error (the key's tenant may not use this model)
+    ├── RateLimited           429     rate_limit_error (Retry-After set)
+    ├── Overloaded            503     overloaded (admission queue full or timed out; Retry-After set)
     ├── PayloadTooLarge       413     invalid_request_error / payload_too_large
     ├── Blocked               400     guardrail_violation / content_filter (names the rail)
     ├── RailFailed            503     guardrail_error (a rail errored and fails closed)
@@ -33,13 +36,14 @@ class GatewayError(Exception):
     code: str | None = "internal_error"
 
     def __init__(self, message: str, *, param: str | None = None, code: str | None = None,
-                 extra: dict[str, Any] | None = None) -> None:
+                 extra: dict[str, Any] | None = None, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.param = param
         if code is not None:
             self.code = code
         self.extra = extra or {}
+        self.headers = headers or {}
 
     def body(self) -> dict[str, Any]:
         """The OpenAI error envelope (plus an optional `ragguard` extension)."""
@@ -50,7 +54,7 @@ class GatewayError(Exception):
         return out
 
     def response(self, headers: dict[str, str] | None = None) -> JSONResponse:
-        return JSONResponse(self.body(), status_code=self.status_code, headers=headers)
+        return JSONResponse(self.body(), status_code=self.status_code, headers={**self.headers, **(headers or {})})
 
 
 class InvalidRequest(GatewayError):
@@ -68,6 +72,24 @@ class Unauthorized(GatewayError):
     status_code = 401
     type = "authentication_error"
     code = "invalid_api_key"
+
+
+class Forbidden(GatewayError):
+    status_code = 403
+    type = "permission_error"
+    code = "model_not_allowed"
+
+
+class RateLimited(GatewayError):
+    status_code = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+
+
+class Overloaded(GatewayError):
+    status_code = 503
+    type = "overloaded"
+    code = "overloaded"
 
 
 class PayloadTooLarge(GatewayError):

@@ -65,17 +65,28 @@ class Settings(BaseSettings):
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
 
-    # Auth: empty means dev mode (no keys), which must be switched on explicitly.
-    api_keys: list[str] = []
-    dev_mode: bool = True
+    # Auth: keys are kept as SHA-256 hashes. Without keys the gateway only starts in explicit dev mode.
+    api_keys: list[str] = []  # plain keys (e.g. from a Secret env var), hashed at load, tenant "default"
+    api_keys_file: Path | None = None  # lines: "<sha256-hex> <tenant> [model,model|*]"
+    dev_mode: bool = False
+    rate_limit: str = "600/minute"  # per tenant, `limits` notation; "" turns it off
+    redis_url: str = ""  # shared rate-limit counters across replicas, e.g. redis://redis:6379
+
+    # Admission control
+    max_in_flight: int = Field(default=64, ge=1)
+    max_queue: int = Field(default=256, ge=0)
+    queue_timeout_s: float = Field(default=5.0, gt=0)
+
+    def refuse_unsafe(self) -> None:
+        """Checks that only matter when serving (the engine CLI needs no keys)."""
+        if not self.dev_mode and not self.api_keys and self.api_keys_file is None:
+            raise ValueError(
+                "no API keys (RAGGUARD_API_KEYS / RAGGUARD_API_KEYS_FILE) and RAGGUARD_DEV_MODE is not true: "
+                "configure keys, or set RAGGUARD_DEV_MODE=true to accept every client"
+            )
 
     @model_validator(mode="after")
-    def _refuse_unsafe(self) -> Settings:
-        if not self.dev_mode and not self.api_keys:
-            raise ValueError(
-                "RAGGUARD_API_KEYS is empty while RAGGUARD_DEV_MODE=false: "
-                "set API keys or enable dev mode explicitly"
-            )
+    def _refuse_inconsistent(self) -> Settings:
         if self.default_max_tokens > self.max_tokens_cap:
             raise ValueError("RAGGUARD_DEFAULT_MAX_TOKENS must not exceed RAGGUARD_MAX_TOKENS_CAP")
         return self

@@ -51,7 +51,7 @@ def index_dir(embedder: SentenceTransformerEmbedder, tmp_path_factory: pytest.Te
 def make_settings(index_dir: Path) -> Callable[..., Settings]:
     def make(**overrides: object) -> Settings:
         base: dict[str, object] = {"index_dir": index_dir, "engine_url": f"http://127.0.0.1:{free_port()}",
-                                   "engine_retries": 0, "engine_timeout_s": 30.0}
+                                   "engine_retries": 0, "engine_timeout_s": 30.0, "dev_mode": True}
         return Settings(**{**base, **overrides})
     return make
 
@@ -114,7 +114,7 @@ def gateway_process(index_dir: Path) -> Callable[[str], object]:
     def start(engine_url: str, **env: str) -> str:
         port = free_port()
         full_env = {**os.environ, "RAGGUARD_INDEX_DIR": str(index_dir), "RAGGUARD_ENGINE_URL": engine_url,
-                    "RAGGUARD_PORT": str(port), "RAGGUARD_HOST": "127.0.0.1", **env}
+                    "RAGGUARD_PORT": str(port), "RAGGUARD_HOST": "127.0.0.1", "RAGGUARD_DEV_MODE": "true", **env}
         proc = subprocess.Popen([str(Path(sys.executable).parent / "ragguard"), "serve"], env=full_env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(proc)

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from service.deps import CatalogDep
+from service.deps import CatalogDep, TenantDep
 from service.schemas import ModelCard, ModelList
 
 router = APIRouter()
 
 
 @router.get("/v1/models", response_model=ModelList)
-async def list_models(catalog: CatalogDep) -> ModelList:
-    return ModelList(data=[ModelCard(id=m) for m in await catalog.models()])
+async def list_models(catalog: CatalogDep, tenant: TenantDep) -> ModelList:
+    models = [m for m in await catalog.models() if "*" in tenant.models or m in tenant.models]
+    return ModelList(data=[ModelCard(id=m) for m in models])

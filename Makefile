@@ -8,7 +8,7 @@ export NEMO_GUARDRAILS_NO_USAGE_STATS := 1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install prepare prepare-vllm index serve serve-vllm test lint
+.PHONY: install prepare prepare-vllm index serve serve-vllm test lint system-deps
 
 # The gateway's environment; torch is pinned first so nothing pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -37,10 +37,15 @@ serve: prepare index
 serve-vllm: prepare-vllm index
 	RAGGUARD_DEV_MODE=$${RAGGUARD_DEV_MODE:-true} RAGGUARD_INDEX_DIR=$(INDEX_DIR) $(VENV)/bin/ragguard up --kind vllm
 
+# A real Prometheus server for the scrape test (Debian package); skipped when already present.
+system-deps:
+	@command -v prometheus >/dev/null || { apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null; }
+
 lint: install
 	$(VENV)/bin/ruff check .
 
-test: prepare-vllm lint
+test: system-deps prepare-vllm lint
 	@mkdir -p var
 	$(PY) -m pytest -ra --durations=12; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status

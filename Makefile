@@ -8,7 +8,7 @@ export NEMO_GUARDRAILS_NO_USAGE_STATS := 1
 export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 
-.PHONY: install prepare prepare-vllm index serve serve-vllm test lint system-deps
+.PHONY: install prepare prepare-vllm index serve serve-vllm test lint system-deps loadtest bench
 
 # The gateway's environment; torch is pinned first so nothing pulls a CUDA build.
 $(VENV)/.installed: pyproject.toml
@@ -49,3 +49,11 @@ test: system-deps prepare-vllm lint
 	@mkdir -p var
 	$(PY) -m pytest -ra --durations=12; status=$$?; \
 	  if [ $$status -eq 5 ]; then echo "pytest collected no tests: failing"; exit 1; fi; exit $$status
+
+# A short, bounded Locust run against a fresh local stack (report in var/loadtest).
+loadtest: prepare index
+	$(PY) -m loadtests.run --start-stack --users 4 --spawn-rate 2 --run-time 30s --tags rag,stream,attack --out var/loadtest
+
+# Gateway overhead against the bare engine, side by side in one run.
+bench: prepare index
+	$(PY) -m bench.overhead --start-stack --concurrency 1,4,16 --requests 16

@@ -1,0 +1,267 @@
+"""Gateway overhead: the same questions at the same concurrency, straight to the engine and through the
+gateway with every rail on. Prints throughput ratio, added latency, TTFT difference and the gateway's
+own per-stage breakdown from /metrics.
+
+    python -m bench.overhead --engine-url http://127.0.0.1:8081 --gateway-url http://127.0.0.1:8080
+    python -m bench.overhead --start-stack --concurrency 1,4 --requests 10
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+import time
+from collections.abc import Awaitable, Callable, Sequence
+from contextlib import nullcontext
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import httpx
+import typer
+from prometheus_client.parser import text_string_to_metric_families
+from rich.console import Console
+from rich.table import Table
+
+from loadtests.questions import load_questions
+from loadtests.stack import Stack, local_stack
+
+logger = logging.getLogger(__name__)
+STAGES = ("input_rails", "retrieval", "generation", "output_rails")
+CHAT = "/v1/chat/completions"
+
+app = typer.Typer(add_completion=False)
+console = Console(width=None if sys.stdout.isatty() else 220)  # tables stay whole in logs and pipes
+
+
+@dataclass
+class Run:
+    """What one target did at one concurrency."""
+
+    latencies: list[float] = field(default_factory=list)
+    ttfts: list[float] = field(default_factory=list)
+    completion_tokens: list[int] = field(default_factory=list)
+    errors: int = 0
+    wall_s: float = 0.0
+
+    @property
+    def rps(self) -> float:
+        return len(self.latencies) / self.wall_s if self.wall_s else 0.0
+
+
+@dataclass
+class Level:
+    concurrency: int
+    direct: Run
+    gateway: Run
+    stages_ms: dict[str, float]
+
+
+def quantile(values: list[float], q: float) -> float | None:
+    """Nearest-rank quantile; None for no values."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered) + 0.5) - 1))]
+
+
+def body(model: str, question: str, max_tokens: int, stream: bool) -> dict[str, Any]:
+    return {"model": model, "max_tokens": max_tokens, "temperature": 0, "stream": stream,
+            "messages": [{"role": "user", "content": question}]}
+
+
+async def with_retry(send: Callable[[], Awaitable[None]], run: Run) -> None:
+    """One retry when a kept-alive connection was closed under us (nothing was answered); else an error."""
+    for attempt in (1, 2):
+        try:
+            await send()
+            return
+        except httpx.RemoteProtocolError as exc:
+            if attempt == 2:
+                run.errors += 1
+                logger.warning("request failed twice: %s", exc)
+        except httpx.HTTPError as exc:
+            run.errors += 1
+            logger.warning("request failed: %r", exc)
+            return
+
+
+async def one_plain(client: httpx.AsyncClient, url: str, payload: dict[str, Any], run: Run) -> None:
+    await with_retry(lambda: _plain(client, url, payload, run), run)
+
+
+async def one_stream(client: httpx.AsyncClient, url: str, payload: dict[str, Any], run: Run) -> None:
+    await with_retry(lambda: _stream(client, url, payload, run), run)
+
+
+async def _plain(client: httpx.AsyncClient, url: str, payload: dict[str, Any], run: Run) -> None:
+    started = time.perf_counter()
+    resp = await client.post(url, json=payload)
+    if resp.status_code != 200:
+        run.errors += 1
+        logger.warning("%s answered %s: %s", url, resp.status_code, resp.text[:200])
+        return
+    run.latencies.append(time.perf_counter() - started)
+    run.completion_tokens.append(int((resp.json().get("usage") or {}).get("completion_tokens") or 0))
+
+
+async def _stream(client: httpx.AsyncClient, url: str, payload: dict[str, Any], run: Run) -> None:
+    """Time to the first chunk that carries answer text."""
+    started = time.perf_counter()
+    async with client.stream("POST", url, json=payload) as resp:
+        if resp.status_code != 200:
+            run.errors += 1
+            return
+        first: float | None = None
+        async for line in resp.aiter_lines():  # read to the end so the connection is reusable
+            if first is not None or not line.startswith("data:") or line[5:].strip() == "[DONE]":
+                continue
+            chunk = json.loads(line[5:])
+            if any((c.get("delta") or {}).get("content") for c in chunk.get("choices", [])):
+                first = time.perf_counter() - started
+        if first is None:
+            run.errors += 1
+        else:
+            run.ttfts.append(first)
+
+
+async def fan_out(concurrency: int, jobs: Sequence[Callable[[], Awaitable[None]]]) -> float:
+    """Run jobs with at most `concurrency` in flight; returns the wall time."""
+    gate = asyncio.Semaphore(concurrency)
+
+    async def guarded(job: Callable[[], Awaitable[None]]) -> None:
+        async with gate:
+            await job()
+
+    started = time.perf_counter()
+    await asyncio.gather(*(guarded(j) for j in jobs))
+    return time.perf_counter() - started
+
+
+async def measure(client: httpx.AsyncClient, base: str, model: str, questions: list[str], concurrency: int,
+                  requests: int, stream_requests: int, max_tokens: int) -> Run:
+    run = Run()
+    url = f"{base}{CHAT}"
+    plain = [partial(one_plain, client, url, body(model, questions[i % len(questions)], max_tokens, False), run)
+             for i in range(requests)]
+    run.wall_s = await fan_out(concurrency, plain)
+    streamed = [partial(one_stream, client, url, body(model, questions[i % len(questions)], max_tokens, True), run)
+                for i in range(stream_requests)]
+    await fan_out(concurrency, streamed)
+    return run
+
+
+async def stage_totals(client: httpx.AsyncClient, gateway: str) -> dict[str, tuple[float, float]]:
+    """(sum seconds, count) of ragguard_stage_duration_seconds per stage, from a real scrape."""
+    text = (await client.get(f"{gateway}/metrics")).text
+    totals: dict[str, tuple[float, float]] = {}
+    for family in text_string_to_metric_families(text):
+        if family.name != "ragguard_stage_duration_seconds":
+            continue
+        for s in family.samples:
+            stage = s.labels.get("stage", "")
+            total, count = totals.get(stage, (0.0, 0.0))
+            if s.name.endswith("_sum"):
+                totals[stage] = (total + s.value, count)
+            elif s.name.endswith("_count"):
+                totals[stage] = (total, count + s.value)
+    return totals
+
+
+async def bench(stack: Stack, model: str, levels: list[int], requests: int, stream_requests: int,
+                max_tokens: int, api_key: str = "") -> list[Level]:
+    questions = load_questions()
+    limits = httpx.Limits(max_connections=max(levels) * 2)
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
+    async with httpx.AsyncClient(timeout=httpx.Timeout(300.0, connect=5.0), limits=limits,
+                                 headers=headers) as client:
+        for base in (stack.engine_url, stack.gateway_url):  # warm both (model load, embedder, caches)
+            await one_plain(client, f"{base}{CHAT}", body(model, questions[0], max_tokens, False), Run())
+        results = []
+        for c in levels:
+            logger.info("concurrency %d: direct", c)
+            direct = await measure(client, stack.engine_url, model, questions, c, requests, stream_requests,
+                                   max_tokens)
+            logger.info("concurrency %d: gateway", c)
+            before = await stage_totals(client, stack.gateway_url)
+            gateway = await measure(client, stack.gateway_url, model, questions, c, requests, stream_requests,
+                                    max_tokens)
+            after = await stage_totals(client, stack.gateway_url)
+            stages = {}
+            for stage in STAGES:
+                s0, n0 = before.get(stage, (0.0, 0.0))
+                s1, n1 = after.get(stage, (0.0, 0.0))
+                stages[stage] = (s1 - s0) / (n1 - n0) * 1000 if n1 > n0 else float("nan")
+            results.append(Level(c, direct, gateway, stages))
+            logger.info("concurrency %d done: direct %.2f req/s p50 %s ms, gateway %.2f req/s p50 %s ms, stages %s",
+                        c, direct.rps, _ms(quantile(direct.latencies, .5)), gateway.rps,
+                        _ms(quantile(gateway.latencies, .5)), {k: round(v, 1) for k, v in stages.items()})
+        return results
+
+
+def _ms(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 1000:.0f}"
+
+
+def _diff(a: float | None, b: float | None) -> str:
+    return "n/a" if a is None or b is None else f"{(b - a) * 1000:+.0f}"
+
+
+def render(levels: list[Level], max_tokens: int) -> None:
+    table = Table(title=f"Gateway vs direct engine (max_tokens={max_tokens}, temperature 0; latencies in ms)")
+    for col in ("conc", "direct req/s", "gateway req/s", "ratio gw/direct", "direct p50/p95", "gateway p50/p95",
+                "added p50", "added p95", "TTFT direct p50", "TTFT gateway p50", "TTFT added",
+                "tokens out direct/gw", "errors d/g"):
+        table.add_column(col, justify="right")
+    for lv in levels:
+        d, g = lv.direct, lv.gateway
+        ratio = f"{g.rps / d.rps:.2f}" if d.rps else "n/a"
+        dp50, dp95, gp50, gp95 = (quantile(d.latencies, .5), quantile(d.latencies, .95),
+                                  quantile(g.latencies, .5), quantile(g.latencies, .95))
+        dt, gt = quantile(d.ttfts, .5), quantile(g.ttfts, .5)
+        mean_tokens = [f"{sum(r.completion_tokens) / len(r.completion_tokens):.1f}" if r.completion_tokens
+                       else "n/a" for r in (d, g)]
+        table.add_row(str(lv.concurrency), f"{d.rps:.2f}", f"{g.rps:.2f}", ratio,
+                      f"{_ms(dp50)}/{_ms(dp95)}", f"{_ms(gp50)}/{_ms(gp95)}", _diff(dp50, gp50), _diff(dp95, gp95),
+                      _ms(dt), _ms(gt), _diff(dt, gt), "/".join(mean_tokens), f"{d.errors}/{g.errors}")
+    console.print(table)
+    stages = Table(title="Gateway per-stage mean (ms) from /metrics ragguard_stage_duration_seconds sum/count")
+    stages.add_column("conc", justify="right")
+    for stage in STAGES:
+        stages.add_column(stage, justify="right")
+    for lv in levels:
+        stages.add_row(str(lv.concurrency), *(f"{lv.stages_ms[s]:.1f}" for s in STAGES))
+    console.print(stages)
+
+
+@app.command()
+def main(
+    engine_url: str = typer.Option("http://127.0.0.1:8081", help="Engine base URL (ignored with --start-stack)."),
+    gateway_url: str = typer.Option("http://127.0.0.1:8080", help="Gateway base URL (ignored with --start-stack)."),
+    start_stack: bool = typer.Option(False, help="Start engine + gateway on free ports and stop them after."),
+    concurrency: str = typer.Option("1,4,16", help="Comma-separated concurrency levels."),
+    requests: int = typer.Option(16, min=1, help="Non-streaming requests per level and target."),
+    stream_requests: int = typer.Option(4, min=0, help="Streaming requests per level and target (TTFT)."),
+    max_tokens: int = typer.Option(16, min=1, help="max_tokens of every request."),
+    model: str = typer.Option("gemma-3-270m", help="Model name."),
+    out: Path | None = typer.Option(None, help="Also write the raw results as JSON here."),
+    api_key: str = typer.Option("", envvar="LOADTEST_API_KEY", help="Bearer key for a gateway outside dev mode."),
+) -> None:
+    """Measure what the gateway adds on top of the engine."""
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    levels = [int(c) for c in concurrency.split(",") if c.strip()]
+    stack_cm = local_stack() if start_stack else nullcontext(Stack(engine_url, gateway_url))
+    with stack_cm as stack:
+        results = asyncio.run(bench(stack, model, levels, requests, stream_requests, max_tokens,
+                                      api_key))
+    render(results, max_tokens)
+    if out is not None:
+        out.write_text(json.dumps([asdict(r) for r in results], indent=2), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    app()

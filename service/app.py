@@ -11,8 +11,10 @@ from anyio import to_thread
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
+from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
 from guardrails.grounding import EmbeddingGroundingRail
 from guardrails.injection import InjectionRail
+from guardrails.verdict import InputRail
 from index.embedder import Embedder, SentenceTransformerEmbedder
 from index.store import FaissIndex
 from service.admission import Admission
@@ -30,6 +32,12 @@ from service.settings import Settings
 from service.tracing import get_tracer, make_tracer_provider
 
 logger = logging.getLogger(__name__)
+
+
+def build_input_rails(embedder: Embedder) -> list[InputRail]:
+    """Fast rules first, then the trained head (one scorer shared by both learned rails)."""
+    scorer = PromptScorer(embedder)
+    return [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
 
 
 def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
@@ -60,7 +68,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
             app.state.readiness = Readiness(catalog, len(index), embedder_warm=True)
             app.state.pipeline = Pipeline(
                 settings=settings, metrics=metrics, embedder=emb, index=index,
-                input_rails=[InjectionRail()],
+                input_rails=await to_thread.run_sync(build_input_rails, emb),
                 output_rail=EmbeddingGroundingRail(emb, settings.grounding_threshold),
                 llm=llm,
                 tracer=get_tracer(tracer_provider),

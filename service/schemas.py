@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -81,57 +81,6 @@ class Citation(BaseModel):
     start: int
     end: int
     score: float
-
-
-class RailVerdictOut(BaseModel):
-    rail: str
-    verdict: str
-    score: float
-    reason: str
-    seconds: float = 0.0
-
-
-class SentenceVerdict(BaseModel):
-    text: str
-    verdict: Literal["supported", "unsupported"]
-    score: float
-    citation: int | None = None
-    kept: bool = True
-
-
-class GroundingReport(BaseModel):
-    policy: GroundingPolicy
-    verdict: Literal["grounded", "partially_grounded", "ungrounded", "refused", "empty"]
-    supported_ratio: float
-    sentences: list[SentenceVerdict]
-
-
-class Usage(BaseModel):
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    total_tokens: int = 0
-
-
-class ResponseMessage(BaseModel):
-    role: Literal["assistant"] = "assistant"
-    content: str
-
-
-class Choice(BaseModel):
-    index: int = 0
-    message: ResponseMessage
-    finish_reason: str | None = "stop"
-
-
-class ChatCompletionResponse(BaseModel):
-    id: str
-    object: Literal["chat.completion"] = "chat.completion"
-    created: int
-    model: str
-    choices: list[Choice]
-    usage: Usage
-    citations: list[Citation] = []
-    ragguard: dict[str, Any] = {}
 
 
 class ModelCard(BaseModel):

@@ -2,6 +2,10 @@
 gateway with every rail on. Prints throughput ratio, added latency, TTFT difference and the gateway's
 own per-stage breakdown from /metrics.
 
+The engine gets the very messages the gateway would send it (instructions + retrieved sources, fetched
+once up front with the gateway's own /v1/retrieve and prompt builder) and the same stop strings, so
+both sides generate from the same prompt and the difference is what the gateway adds.
+
     python -m bench.overhead --engine-url http://127.0.0.1:8081 --gateway-url http://127.0.0.1:8080
     python -m bench.overhead --start-stack --concurrency 1,4 --requests 10
 """
@@ -26,8 +30,13 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.table import Table
 
+from index.chunking import Chunk
+from index.hybrid import Hit
 from loadtests.questions import load_questions
 from loadtests.stack import Stack, local_stack
+from service.prompt import build_messages
+from service.schemas import ChatCompletionRequest
+from service.settings import Settings
 
 logger = logging.getLogger(__name__)
 STAGES = ("input_rails", "retrieval", "generation", "output_rails")
@@ -71,6 +80,22 @@ def quantile(values: list[float], q: float) -> float | None:
 def body(model: str, question: str, max_tokens: int, stream: bool) -> dict[str, Any]:
     return {"model": model, "max_tokens": max_tokens, "temperature": 0, "stream": stream,
             "messages": [{"role": "user", "content": question}]}
+
+
+async def engine_bodies(client: httpx.AsyncClient, gateway: str, model: str, questions: list[str],
+                        max_tokens: int) -> dict[tuple[str, bool], dict[str, Any]]:
+    """What the gateway sends the engine for each question: its retrieval, its prompt, its stop strings."""
+    out = {}
+    for q in questions:
+        resp = await client.post(f"{gateway}/v1/retrieve", json={"query": q})
+        resp.raise_for_status()
+        hits = [Hit(Chunk(h["id"], h["source"], h["title"], h["text"], h["start"], h["end"]), h["score"])
+                for h in resp.json()["data"]]
+        request = ChatCompletionRequest(model=model, messages=[{"role": "user", "content": q}])
+        for stream in (False, True):
+            out[(q, stream)] = {**body(model, q, max_tokens, stream), "messages": build_messages(request, hits),
+                                "stop": Settings.model_fields["engine_stop"].default}
+    return out
 
 
 async def with_retry(send: Callable[[], Awaitable[None]], run: Run) -> None:
@@ -141,14 +166,14 @@ async def fan_out(concurrency: int, jobs: Sequence[Callable[[], Awaitable[None]]
     return time.perf_counter() - started
 
 
-async def measure(client: httpx.AsyncClient, base: str, model: str, questions: list[str], concurrency: int,
-                  requests: int, stream_requests: int, max_tokens: int) -> Run:
+async def measure(client: httpx.AsyncClient, base: str, questions: list[str], concurrency: int,
+                  requests: int, stream_requests: int, make: Callable[[str, bool], dict[str, Any]]) -> Run:
     run = Run()
     url = f"{base}{CHAT}"
-    plain = [partial(one_plain, client, url, body(model, questions[i % len(questions)], max_tokens, False), run)
+    plain = [partial(one_plain, client, url, make(questions[i % len(questions)], False), run)
              for i in range(requests)]
     run.wall_s = await fan_out(concurrency, plain)
-    streamed = [partial(one_stream, client, url, body(model, questions[i % len(questions)], max_tokens, True), run)
+    streamed = [partial(one_stream, client, url, make(questions[i % len(questions)], True), run)
                 for i in range(stream_requests)]
     await fan_out(concurrency, streamed)
     return run
@@ -178,17 +203,23 @@ async def bench(stack: Stack, model: str, levels: list[int], requests: int, stre
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     async with httpx.AsyncClient(timeout=httpx.Timeout(300.0, connect=5.0), limits=limits,
                                  headers=headers) as client:
-        for base in (stack.engine_url, stack.gateway_url):  # warm both (model load, embedder, caches)
-            await one_plain(client, f"{base}{CHAT}", body(model, questions[0], max_tokens, False), Run())
+        direct_bodies = await engine_bodies(client, stack.gateway_url, model, questions, max_tokens)
+
+        def to_engine(q: str, stream: bool) -> dict[str, Any]:
+            return direct_bodies[(q, stream)]
+
+        def to_gateway(q: str, stream: bool) -> dict[str, Any]:
+            return body(model, q, max_tokens, stream)
+
+        for base, make in ((stack.engine_url, to_engine), (stack.gateway_url, to_gateway)):  # warm both
+            await one_plain(client, f"{base}{CHAT}", make(questions[0], False), Run())
         results = []
         for c in levels:
             logger.info("concurrency %d: direct", c)
-            direct = await measure(client, stack.engine_url, model, questions, c, requests, stream_requests,
-                                   max_tokens)
+            direct = await measure(client, stack.engine_url, questions, c, requests, stream_requests, to_engine)
             logger.info("concurrency %d: gateway", c)
             before = await stage_totals(client, stack.gateway_url)
-            gateway = await measure(client, stack.gateway_url, model, questions, c, requests, stream_requests,
-                                    max_tokens)
+            gateway = await measure(client, stack.gateway_url, questions, c, requests, stream_requests, to_gateway)
             after = await stage_totals(client, stack.gateway_url)
             stages = {}
             for stage in STAGES:

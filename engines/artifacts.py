@@ -1,10 +1,11 @@
-"""Heavy one-time artifacts in the cache dir: built llama-server, GGUF model, HF model, vLLM venv.
+"""Heavy one-time artifacts in the cache dir: built llama-server, GGUF model, HF model, vLLM venv, LoRA GGUFs.
 
 Each is reused when present and rebuilt by the scripts beside this file when not.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
 LLAMA_CPP_VERSION = "11434.0.0"
 VLLM_VERSION = "0.32.0"
 CHAT_TEMPLATE = HERE / "gemma_chat_template.jinja"
@@ -68,3 +70,27 @@ class Artifacts:
                             str(self.hf_model)], check=True)
         return self.hf_model
 
+    def adapter_gguf(self, name: str) -> Path:
+        return self.cache / "adapters" / f"{name}.gguf"
+
+    def ensure_adapter_gguf(self, name: str, peft_dir: Path) -> Path:
+        """The PEFT adapter converted to a GGUF LoRA for llama-server (redone when the adapter changes)."""
+        out, weights = self.adapter_gguf(name), resolve_adapter(peft_dir) / "adapter_model.safetensors"
+        if not out.exists() or out.stat().st_mtime < weights.stat().st_mtime:
+            src = self.llama_server.parent.parent / "src" / "llama.cpp"
+            out.parent.mkdir(parents=True, exist_ok=True)
+            tmp = out.with_suffix(".tmp")
+            subprocess.run([sys.executable, str(src / "convert_lora_to_gguf.py"), "--base", str(self.ensure_hf_model()),
+                            "--outtype", "f16", "--outfile", str(tmp), str(weights.parent)], check=True,
+                           env={**os.environ, "PYTHONPATH": str(src / "gguf-py")}, stdout=subprocess.DEVNULL)
+            tmp.rename(out)
+        return out
+
+
+def resolve_adapter(path: Path) -> Path:
+    """Adapter folders in settings may be relative to the project root (the committed ones are)."""
+    return path if path.is_absolute() else ROOT / path
+
+
+def adapter_rank(peft_dir: Path) -> int:
+    return int(json.loads((resolve_adapter(peft_dir) / "adapter_config.json").read_text())["r"])

@@ -162,12 +162,12 @@ class _HeadRail:
         elif self.flag_threshold is not None and p >= self.flag_threshold:
             outcome, reason = Outcome.FLAG, self.explain(scores)
         else:
-            outcome, reason = Outcome.PASS, f"{self.label} p={p:.2f} below {self.threshold:.2f}"
+            outcome, reason = Outcome.PASS, f"no {self.label} signal above the threshold"
         return Verdict(self.name, outcome, round(p, 4), reason, time.perf_counter() - started)
 
     def explain(self, scores: Scores) -> str:
-        return (f"{self.label} p={scores.probs[self.label]:.2f} (not benign {scores.unsafe:.2f}) "
-                f"over {scores.pieces} window(s)")
+        """A reason clients may see: what was found, never the classifier's internals (the score is separate)."""
+        return "prompt injection or jailbreak attempt"
 
 
 class InjectionClassifierRail(_HeadRail):
@@ -194,5 +194,4 @@ class HarmfulRail(_HeadRail):
         return self._labels[int(np.argmax(self._topic_vecs @ vector))]
 
     def explain(self, scores: Scores) -> str:
-        return (f"harmful ({self.category(scores.vectors[self.label])}) p={scores.probs[self.label]:.2f} "
-                f"(not benign {scores.unsafe:.2f})")
+        return f"request for harmful help ({self.category(scores.vectors[self.label])})"

@@ -40,10 +40,11 @@ class PIIRail:
     name = "pii"
 
     def __init__(self, policy: Mapping[str, Action] | None = None, min_score: float = 0.35,
-                 analyzer: Any = None) -> None:
+                 analyzer: Any = None, mode: Literal["mask", "block", "flag"] = "mask") -> None:
         from presidio_anonymizer import AnonymizerEngine
 
         self.policy = dict(DEFAULT_POLICY if policy is None else policy)
+        self.mode = mode  # mask: by the per-entity policy; block: any PII blocks; flag: report, change nothing
         self.min_score = min_score
         self.analyzer = analyzer or build_analyzer()
         self.anonymizer = AnonymizerEngine()
@@ -65,14 +66,18 @@ class PIIRail:
         if not found:
             return text, Verdict(self.name, Outcome.PASS, 0.0, "no PII found", time.perf_counter() - started)
         score = max(r.score for r in found)
-        blocking = sorted({r.entity_type for r in found if self.policy.get(r.entity_type) == "block"})
+        kinds = sorted({r.entity_type for r in found})
+        if self.mode == "flag":
+            return text, Verdict(self.name, Outcome.FLAG, round(score, 4), f"found {', '.join(kinds)}",
+                                 time.perf_counter() - started)
+        blocking = kinds if self.mode == "block" else \
+            sorted({r.entity_type for r in found if self.policy.get(r.entity_type) == "block"})
         if blocking:
             return text, Verdict(self.name, Outcome.BLOCK, round(score, 4), f"PII not allowed: {', '.join(blocking)}",
                                  time.perf_counter() - started)
         masked = self.anonymizer.anonymize(
             text=text, analyzer_results=found,
             operators={e: OperatorConfig("replace", {"new_value": f"<{e}>"}) for e in {r.entity_type for r in found}})
-        kinds = sorted({r.entity_type for r in found})
         return masked.text, Verdict(self.name, Outcome.FLAG, round(score, 4), f"masked {', '.join(kinds)}",
                                     time.perf_counter() - started)
 

@@ -35,14 +35,14 @@ class TopicRail:
             i = int(np.argmax(sims))
             if sims[i] >= self.deny_threshold:
                 return Verdict(self.name, Outcome.BLOCK, round(float(sims[i]), 4),
-                               f"denied topic: {self.denied[i]!r} (cos {sims[i]:.2f})", time.perf_counter() - started)
+                               f"denied topic: {self.denied[i]!r}", time.perf_counter() - started)
         if self._allowed is not None:
             sims = self._allowed @ vector
             i = int(np.argmax(sims))
             if sims[i] < self.allow_threshold:
                 return Verdict(self.name, Outcome.BLOCK, round(1.0 - float(sims[i]), 4),
-                               f"off topic: nearest allowed {self.allowed[i]!r} only cos {sims[i]:.2f}",
+                               f"off topic: not close to any allowed topic (nearest {self.allowed[i]!r})",
                                time.perf_counter() - started)
             return Verdict(self.name, Outcome.PASS, round(1.0 - float(sims[i]), 4),
-                           f"on topic: {self.allowed[i]!r} (cos {sims[i]:.2f})", time.perf_counter() - started)
+                           f"on topic: {self.allowed[i]!r}", time.perf_counter() - started)
         return Verdict(self.name, Outcome.PASS, 0.0, "no denied topic near", time.perf_counter() - started)

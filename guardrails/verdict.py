@@ -37,6 +37,8 @@ class SentenceCheck:
     supported: bool
     score: float
     best_hit: int | None  # position in the retrieved hits of the best-supporting chunk
+    reason: str = ""  # why a sentence is unsupported (empty when supported)
+    citations: tuple[int, ...] = ()  # the [n] markers the model wrote on the sentence
 
 
 @dataclass

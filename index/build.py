@@ -1,39 +1,114 @@
-"""Build an index folder from a folder of documents."""
+"""Ingestion: files -> documents -> token-aware chunks (deduplicated) -> vectors -> a new snapshot."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from rich.progress import Progress
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from index.chunking import chunk_documents, load_documents
+from index.chunking import Chunk, TokenOffsets, chunk_document, dedup, tokenizer_offsets, word_offsets
 from index.embedder import Embedder
+from index.families import IndexKind
+from index.loaders import LoadFailure, document_files, load_file
+from index.snapshots import publish
 from index.store import FaissIndex
 
+EMBED_BLOCK = 512  # texts per embed call: sentence-transformers sorts by length within a call
 
-@dataclass(frozen=True)
+
+@dataclass
 class BuildReport:
-    documents: int
-    chunks: int
-    seconds: float
+    documents: int = 0
+    chunks: int = 0
+    tokens: int = 0
+    duplicates: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+    failures: list[LoadFailure] = field(default_factory=list)
+    snapshot: Path | None = None
+
+    @property
+    def chunks_per_s(self) -> float:
+        return self.chunks / self.seconds if self.seconds else 0.0
 
 
-def build_index(src: Path, out: Path, embedder: Embedder, max_words: int = 120,
-                batch_size: int = 64, progress: bool = True) -> BuildReport:
-    """Read, chunk, embed (with a progress bar) and write FAISS + SQLite + manifest to `out`."""
+def offsets_for(embedder: Embedder) -> TokenOffsets:
+    """Chunk sizes in the embedder's own tokens when it exposes its tokenizer, else in words."""
+    tokenizer = getattr(embedder, "tokenizer", None)
+    return tokenizer_offsets(tokenizer) if tokenizer is not None else word_offsets
+
+
+def _progress(enabled: bool) -> Progress:
+    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+                    disable=not enabled, transient=True)
+
+
+def ingest(src: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens: int = 40,
+           progress: bool = True) -> tuple[list[Chunk], np.ndarray, BuildReport]:
+    """Read every file under src (bad ones reported, skipped), chunk, dedup, embed."""
     started = time.perf_counter()
-    docs = load_documents(src)
-    chunks = chunk_documents(docs, max_words=max_words)
-    parts: list[np.ndarray] = []
-    with Progress(disable=not progress, transient=True) as bar:
-        task = bar.add_task("embedding chunks", total=len(chunks))
-        for i in range(0, len(chunks), batch_size):
-            batch = chunks[i:i + batch_size]
-            parts.append(embedder.embed([c.text for c in batch]))
-            bar.advance(task, len(batch))
+    report = BuildReport()
+    offsets = offsets_for(embedder)
+    chunks: list[Chunk] = []
+    files = document_files(src)
+    with _progress(progress) as bar:
+        reading = bar.add_task("reading files", total=len(files))
+        for path in files:
+            try:
+                docs = load_file(path, src)
+            except Exception as exc:  # noqa: BLE001 - a broken file is reported and skipped
+                report.failures.append(LoadFailure(str(path), f"{type(exc).__name__}: {exc}"[:300]))
+                docs = []
+            report.documents += len(docs)
+            chunks.extend(c for d in docs for c in chunk_document(d, max_tokens, overlap_tokens, offsets))
+            bar.advance(reading)
+        chunks, report.duplicates = dedup(chunks)
+        embedding = bar.add_task("embedding chunks", total=len(chunks))
+        parts: list[np.ndarray] = []
+        embed_started = time.perf_counter()
+        for i in range(0, len(chunks), EMBED_BLOCK):
+            block = chunks[i:i + EMBED_BLOCK]
+            parts.append(embedder.embed([c.text for c in block]))
+            bar.advance(embedding, len(block))
+        report.embed_seconds = time.perf_counter() - embed_started
     vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
-    FaissIndex.build(chunks, vectors, embedder.name).save(out)
-    return BuildReport(documents=len(docs), chunks=len(chunks), seconds=time.perf_counter() - started)
+    report.chunks, report.tokens = len(chunks), sum(c.tokens for c in chunks)
+    report.seconds = time.perf_counter() - started
+    return chunks, vectors, report
+
+
+def build_index(src: Path, out: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens: int = 40,
+                kind: IndexKind = "auto", progress: bool = True) -> BuildReport:
+    """Ingest src and publish it as a new snapshot under the index root `out` (made current)."""
+    started = time.perf_counter()
+    chunks, vectors, report = ingest(src, embedder, max_tokens, overlap_tokens, progress)
+    chunking = {"max_tokens": max_tokens, "overlap_tokens": overlap_tokens,
+                "unit": "embedder tokens" if offsets_for(embedder) is not word_offsets else "words"}
+    index = FaissIndex.build(chunks, vectors, embedder.name, kind,
+                             extra={"chunking": chunking, "documents": report.documents,
+                                    "failed_files": len(report.failures)})
+    report.snapshot = publish(index, out)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def update_index(root: Path, embedder: Embedder, add: Path | None = None, delete: Iterable[str] = (),
+                 max_tokens: int = 200, overlap_tokens: int = 40, progress: bool = True) -> BuildReport:
+    """Incremental: drop the chunks of `delete` (and of re-added files), add the files under `add`,
+    publish the result as a new snapshot. The vectors of everything else are reused, not re-embedded."""
+    started = time.perf_counter()
+    current = FaissIndex.load(root, embedder.name, embedder.dim)
+    chunks: list[Chunk] = []
+    vectors = np.zeros((0, embedder.dim), dtype=np.float32)
+    report = BuildReport()
+    if add is not None:
+        chunks, vectors, report = ingest(add, embedder, max_tokens, overlap_tokens, progress)
+    replaced = {c.source for c in chunks}
+    index = current.updated(chunks, vectors, delete_sources=set(delete) | replaced)
+    report.snapshot = publish(index, root)
+    report.seconds = time.perf_counter() - started
+    return report

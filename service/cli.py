@@ -25,14 +25,44 @@ def _settings(**overrides: Any) -> Settings:
 
 
 def _run_gateway(settings: Settings) -> None:
+    """Serve until SIGTERM/SIGINT, then shut down gracefully:
+
+    1. readiness goes false at once (`/readyz` 503, `draining`), the server keeps serving for
+       RAGGUARD_SHUTDOWN_DELAY_S so load balancers stop sending new requests;
+    2. the server stops accepting and in-flight requests and streams finish, up to RAGGUARD_SHUTDOWN_GRACE_S;
+    3. what is still running then is cancelled (closing its engine requests), the lifespan closes, exit.
+    A second signal skips the delay.
+    """
+    import threading
+
     import uvicorn
+    from sse_starlette.sse import AppStatus
 
     from service.app import create_app
     from service.logs import configure_logging
 
     configure_logging(settings.log_level)
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_config=None,
-                timeout_graceful_shutdown=30)
+    # sse-starlette ends every open stream at the first signal; the gateway drains them instead.
+    AppStatus.disable_automatic_graceful_drain()
+    gateway = create_app(settings)
+
+    class DrainingServer(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            readiness = getattr(gateway.state, "readiness", None)
+            if readiness is None or readiness.draining:  # not started yet, or a second signal
+                super().handle_exit(sig, frame)
+                return
+            readiness.draining = True
+            console.print(f"signal {sig}: draining (not ready), stopping in {settings.shutdown_delay_s:g} s, "
+                          f"then finishing in-flight requests for up to {settings.shutdown_grace_s:g} s")
+            threading.Timer(settings.shutdown_delay_s, super().handle_exit, (sig, frame)).start()
+
+    config = uvicorn.Config(gateway, host=settings.host, port=settings.port, log_config=None,
+                            timeout_graceful_shutdown=settings.shutdown_grace_s)  # type: ignore[arg-type]
+    server = DrainingServer(config)
+    server.run()
+    if not server.started:
+        sys.exit(3)  # startup failed (uvicorn.run's convention)
 
 
 def _engine_spec(settings: Settings) -> Any:
@@ -40,7 +70,8 @@ def _engine_spec(settings: Settings) -> Any:
 
     return EngineSpec(kind=settings.engine_kind, host="127.0.0.1", port=settings.engine_port,
                       model_name=settings.engine_model_name, threads=settings.engine_threads,
-                      parallel=settings.engine_parallel, ctx_size=settings.engine_ctx_size)
+                      parallel=settings.engine_parallel, ctx_size=settings.engine_ctx_size,
+                      adapters=settings.adapters)
 
 
 @app.command()
@@ -51,6 +82,8 @@ def serve(
     index_dir: Path | None = typer.Option(None, help="Index folder (RAGGUARD_INDEX_DIR)."),
 ) -> None:
     """Run the gateway alone against an engine URL."""
+    # uvicorn re-raises the signal after its graceful shutdown; a drained shutdown is a clean exit.
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: sys.exit(0))
     _run_gateway(_settings(engine_url=engine_url, host=host, port=port, index_dir=index_dir))
 
 
@@ -62,6 +95,8 @@ def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert
     art = Artifacts(_settings().cache_dir)
     console.print(f"llama-server: {art.ensure_llama_server()}")
     console.print(f"model (GGUF): {art.ensure_gguf()}")
+    for name, path in _settings().adapters.items():
+        console.print(f"adapter {name} (GGUF): {art.ensure_adapter_gguf(name, path)}")
     if vllm:
         console.print(f"vLLM python:  {art.ensure_vllm()}")
         console.print(f"model (HF):   {art.ensure_hf_model()}")

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Header, Request
 from prometheus_client import CollectorRegistry
 
+from index.live import LiveIndex
 from service.admission import Admission
 from service.auth import KeyStore, Tenant
 from service.catalog import ModelCatalog
@@ -44,9 +45,14 @@ def _admission(request: Request) -> Admission:
     return request.app.state.admission
 
 
+def _live_index(request: Request) -> LiveIndex:
+    return request.app.state.index
+
+
 PipelineDep = Annotated[Pipeline, Depends(_pipeline)]
 CatalogDep = Annotated[ModelCatalog, Depends(_catalog)]
 ReadinessDep = Annotated[Readiness, Depends(_readiness)]
 RegistryDep = Annotated[CollectorRegistry, Depends(_registry)]
 TenantDep = Annotated[Tenant, Depends(_tenant)]
 AdmissionDep = Annotated[Admission, Depends(_admission)]
+LiveIndexDep = Annotated[LiveIndex, Depends(_live_index)]

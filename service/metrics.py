@@ -26,6 +26,8 @@ class Metrics:
     ttft_seconds: Histogram
     grounding: Counter
     retrieved_chunks: Histogram
+    circuit_state: Gauge
+    circuit_transitions: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -57,4 +59,9 @@ class Metrics:
                               ["verdict", "action"], registry=r),
             retrieved_chunks=Histogram("ragguard_retrieved_chunks", "Chunks retrieved per request.",
                                        buckets=(0, 1, 2, 4, 8, 16, 32), registry=r),
+            circuit_state=Gauge("ragguard_engine_circuit_state",
+                                "Engine circuit breaker: 0 closed, 1 open, 2 half-open.", registry=r),
+            circuit_transitions=Counter("ragguard_engine_circuit_transitions_total",
+                                        "Engine circuit breaker state changes, by the state entered.",
+                                        ["state"], registry=r),
         )

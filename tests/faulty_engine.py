@@ -1,12 +1,22 @@
-"""A deliberately faulty OpenAI-compatible server for fault-injection tests (never the happy path)."""
+"""A deliberately faulty OpenAI-compatible server for fault-injection tests (never the happy path).
+
+Modes (`state["mode"]`, changeable while it runs): `ok`, `slow` (30 s before anything), `error500`,
+`garbage`, `reject400`, `drop_midstream`, `slow_first_token` (streams the role chunk at once, then
+stalls), `trickle` (streams `state["answer"]` a word every `state["delay_s"]` seconds). Every stream it
+serves is counted in `state["streams"]`: `opened`, `finished` (sent [DONE]) and `cancelled` (the
+gateway closed the connection before the end).
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 import time
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import uvicorn
 from fastapi import FastAPI, Request
@@ -15,8 +25,38 @@ from fastapi.responses import JSONResponse, PlainTextResponse, Response, Streami
 MODEL = "gemma-3-270m"
 
 
-def build_app(state: dict[str, str]) -> FastAPI:
+def _event(delta: dict[str, str], finish: str | None = None) -> str:
+    chunk = {"id": "x", "object": "chat.completion.chunk", "created": 0, "model": MODEL,
+             "choices": [{"index": 0, "delta": delta, "finish_reason": finish}]}
+    return f"data: {json.dumps(chunk)}\n\n"
+
+
+async def _counted(state: dict[str, Any], events: AsyncIterator[str]) -> AsyncIterator[str]:
+    streams: Counter[str] = state["streams"]
+    streams["opened"] += 1
+    try:
+        async for event in events:
+            yield event
+        yield "data: [DONE]\n\n"
+        streams["finished"] += 1
+    except (asyncio.CancelledError, GeneratorExit, OSError):
+        streams["cancelled"] += 1
+        raise
+
+
+def build_app(state: dict[str, Any]) -> FastAPI:
     app = FastAPI()
+
+    async def stalled() -> AsyncIterator[str]:
+        yield _event({"role": "assistant", "content": ""})
+        await asyncio.sleep(30)
+
+    async def trickle() -> AsyncIterator[str]:
+        yield _event({"role": "assistant", "content": ""})
+        for word in state.get("answer", "").split(" "):
+            await asyncio.sleep(float(state.get("delay_s", 0.05)))
+            yield _event({"content": word + " "})
+        yield _event({}, "stop")
 
     @app.get("/v1/models")
     async def models() -> dict:
@@ -40,6 +80,9 @@ def build_app(state: dict[str, str]) -> FastAPI:
                 yield 'data: {"choices": [{"index": 0, "delta": {"content": "The gateway listens "}}]}\n\n'
                 raise RuntimeError("connection dropped")
             return StreamingResponse(broken(), media_type="text/event-stream")
+        if body.get("stream") and mode in ("slow_first_token", "trickle"):
+            events = stalled() if mode == "slow_first_token" else trickle()
+            return StreamingResponse(_counted(state, events), media_type="text/event-stream")
         return JSONResponse({"id": "x", "object": "chat.completion", "created": 0, "model": MODEL,
                              "choices": [{"index": 0, "finish_reason": "stop",
                                           "message": {"role": "assistant", "content": state.get("answer", "")}}],
@@ -49,8 +92,9 @@ def build_app(state: dict[str, str]) -> FastAPI:
 
 
 @contextmanager
-def faulty_engine(port: int, mode: str) -> Iterator[dict[str, str]]:
-    state = {"mode": mode}
+def faulty_engine(port: int, mode: str, **state: Any) -> Iterator[dict[str, Any]]:
+    """Serve on 127.0.0.1:port in a thread; yields the (mutable) state: mode, answer, delay_s, calls, streams."""
+    state = {"mode": mode, "streams": Counter(), **state}
     server = uvicorn.Server(uvicorn.Config(build_app(state), host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

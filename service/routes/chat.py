@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import AsyncIterator, Iterator
-from contextlib import AsyncExitStack, contextmanager
+from contextlib import AsyncExitStack, aclosing, contextmanager
 from typing import Any
 
 from fastapi import APIRouter
@@ -53,11 +53,12 @@ async def _sse(pipeline: Pipeline, chunks: AsyncIterator[dict[str, Any]], first:
     sent_content = False
     try:
         yield {"data": json.dumps(first)}
-        async for chunk in chunks:
-            if not sent_content and chunk["choices"][0]["delta"].get("content"):
-                sent_content = True
-                pipeline.metrics.ttft_seconds.observe(time.perf_counter() - trace.started)
-            yield {"data": json.dumps(chunk)}
+        async with aclosing(chunks):  # a client gone mid-send closes the engine request now, not at GC
+            async for chunk in chunks:
+                if not sent_content and chunk["choices"][0]["delta"].get("content"):
+                    sent_content = True
+                    pipeline.metrics.ttft_seconds.observe(time.perf_counter() - trace.started)
+                yield {"data": json.dumps(chunk)}
     except GatewayError as exc:
         trace.span.set_status(StatusCode.ERROR, type(exc).__name__)
         yield {"data": json.dumps(exc.body())}

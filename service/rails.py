@@ -1,0 +1,51 @@
+"""Which rails run, built once from settings: input rails in order, PII, and the document scan."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
+from guardrails.documents import DocumentRail
+from guardrails.injection import InjectionRail
+from guardrails.nemo_policy import NemoInputRail
+from guardrails.pii import DEFAULT_POLICY, PIIRail
+from guardrails.topic import TopicRail
+from guardrails.verdict import InputRail
+from index.embedder import Embedder
+from service.settings import Settings
+
+
+@dataclass
+class Rails:
+    input: list[InputRail]
+    pii: PIIRail | None = None
+    documents: DocumentRail | None = None
+    off: list[str] = field(default_factory=list)  # turned off by config: counted as a bypass per request
+
+
+def build_rails(settings: Settings, embedder: Embedder) -> Rails:
+    """Fast rules first, then the trained head (one scorer shared by both learned rails), then topics.
+
+    Retrieved chunks go through the same rules and injection head (indirect injection)."""
+    scorer = PromptScorer(embedder)
+    rules = InjectionRail()
+    classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
+    candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]
+    if settings.topics_denied or settings.topics_allowed:
+        candidates.append(TopicRail(embedder, settings.topics_denied, settings.topics_allowed,
+                                    settings.topic_deny_threshold, settings.topic_allow_threshold))
+    modes = settings.rail_modes
+    rails = Rails(input=[r for r in candidates if modes.get(r.name) != "off"],
+                  off=[r.name for r in candidates if modes.get(r.name) == "off"])
+    if settings.nemo_config is not None:  # the NeMo config orders our rails (as actions) instead
+        rails.input = [NemoInputRail(settings.nemo_config, {r.name: r for r in rails.input}, settings.engine_url)]
+    if settings.pii_mode == "off":
+        rails.off.append("pii")
+    else:
+        rails.pii = PIIRail({**DEFAULT_POLICY, **settings.pii_entities}, mode=settings.pii_mode)
+        rails.pii.mask("warm up: mail me at someone@example.com")
+    if settings.document_rail_mode == "off":
+        rails.off.append("indirect_injection")
+    else:
+        rails.documents = DocumentRail(rules, classifier, settings.document_rail_threshold)
+    return rails

@@ -1,0 +1,56 @@
+"""/admin/index: which snapshot is live, hot swap to another, roll back. Admin tenants only (any caller in
+dev mode). The swap loads and checks the snapshot off the event loop; requests keep flowing meanwhile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from anyio import to_thread
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict
+
+from index.store import IndexMismatch
+from service.auth import Tenant
+from service.deps import LiveIndexDep, TenantDep
+from service.errors import Forbidden, InvalidRequest
+
+router = APIRouter(prefix="/admin/index")
+
+
+class SwapRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    version: str | None = None  # None: the newest snapshot under the index root
+
+
+def _require_admin(request: Request, tenant: Tenant) -> None:
+    if not request.app.state.keys.open and tenant.name not in request.app.state.settings.admin_tenants:
+        raise Forbidden(f"tenant {tenant.name!r} may not administer the index (RAGGUARD_ADMIN_TENANTS)")
+
+
+async def _change(action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    try:
+        return await to_thread.run_sync(action)
+    except FileNotFoundError as exc:
+        raise InvalidRequest(str(exc), param="version", code="snapshot_not_found") from exc
+    except IndexMismatch as exc:
+        raise InvalidRequest(f"snapshot refused, still serving the old one: {exc}", param="version",
+                             code="snapshot_mismatch") from exc
+
+
+@router.get("")
+async def describe(request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(request, tenant)
+    return index.describe()
+
+
+@router.post("/swap")
+async def swap(body: SwapRequest, request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(request, tenant)
+    return await _change(lambda: index.swap(body.version))
+
+
+@router.post("/rollback")
+async def rollback(request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(request, tenant)
+    return await _change(index.rollback)

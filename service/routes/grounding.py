@@ -1,0 +1,36 @@
+"""POST /v1/guardrails/grounding: the output fact-check alone, on caller-given passages (engine not needed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from guardrails.sentences import split_sentences
+from index.chunking import Chunk
+from index.store import Hit
+from service.deps import PipelineDep, TenantDep
+from service.pipeline import Trace, sentence_view
+from service.schemas import GroundingCheckRequest
+
+router = APIRouter()
+
+
+@router.post("/v1/guardrails/grounding")
+async def grounding_check(request: GroundingCheckRequest, pipeline: PipelineDep, tenant: TenantDep) -> dict[str, Any]:
+    """`supported` only when every claim is; `score` is the weakest claim's support, in [0, 1].
+
+    Passages are numbered from 1 as the answer's `[n]` markers count them. Runs the same rail, metrics and
+    fail-closed handling as the chat road (a failing check answers 503)."""
+    hits = [Hit(Chunk(id=f"passage-{i}", source=f"passage {i}", title="", text=text, start=0, end=len(text)), 1.0)
+            for i, text in enumerate(request.passages, start=1)]
+    trace = Trace(hits=hits)
+    result = await pipeline.check_output(split_sentences(request.answer), trace)
+    claims = [{**sentence_view(s), "score": round(min(max(s.score, 0.0), 1.0), 4), "reason": s.reason,
+               "citations": list(s.citations)} for s in result.sentences]
+    return {"supported": bool(claims) and all(s.supported for s in result.sentences),
+            "score": min((c["score"] for c in claims), default=0.0),
+            "claims": claims,
+            "rail": pipeline.output_rail.name,
+            "judge": {"used": False, "reason": "the LLM judge is not enabled"},
+            "seconds": round(trace.timings.get("output_rails", 0.0), 6)}

@@ -1,0 +1,21 @@
+"""POST /v1/guardrails/check: the input rails alone, nothing generated (works with the engine down)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter
+
+from service.deps import PipelineDep, TenantDep
+from service.schemas import GuardrailsCheckRequest
+
+router = APIRouter()
+
+
+@router.post("/v1/guardrails/check")
+async def guardrails_check(request: GuardrailsCheckRequest, pipeline: PipelineDep, tenant: TenantDep) -> dict[str, Any]:
+    """`allowed` is false when any rail would block the conversation on the chat road."""
+    verdicts = await pipeline.check_messages(request.messages)
+    return {"allowed": not any(v.blocked for v in verdicts),
+            "rails": [{"name": v.rail, "verdict": v.outcome.value, "score": v.score, "reason": v.reason}
+                      for v in verdicts]}

@@ -1,0 +1,56 @@
+"""Acceptance: with the real llama engine, a wrong answer of the small model is caught by the trained
+grounding rail, removed by the `strip` policy, and counted; the same while streaming.
+
+Gemma 3 270M at temperature 0 does not answer this question: it recites the gateway's instructions
+("Answer the question using only the numbered sources below. ...") instead of the port — text no source
+supports. Few requests: the engine is slow on 2 cores.
+"""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.e2e import road
+
+QUESTION = "Which port does the gateway listen on?"
+ENV = {"RAGGUARD_GROUNDING_RAIL": "model", "RAGGUARD_GROUNDING_TIMEOUT_S": "60", "RAGGUARD_ENGINE_TIMEOUT_S": "300"}
+
+
+def _body(stream: bool) -> dict:
+    return {"model": road.MODEL, "max_tokens": 60, "temperature": 0, "seed": 1, "stream": stream,
+            "ragguard": {"grounding_policy": "strip"}, "messages": [{"role": "user", "content": QUESTION}]}
+
+
+def _removed(report: dict) -> list[dict]:
+    removed = [s for s in report["sentences"] if not s["kept"]]
+    assert removed, "the wrong answer was not caught"
+    assert all(s["verdict"] == "unsupported" for s in removed)
+    return removed
+
+
+def test_wrong_answer_is_stripped_and_counted(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    base = gateway_process(llama_engine, **ENV)
+    before = road.gateway_metric(base, "ragguard_rail_verdicts_total", rail="grounding", verdict="unsupported")
+    r = httpx.post(f"{base}/v1/chat/completions", json=_body(stream=False), timeout=600)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    removed = _removed(body["ragguard"]["grounding"])
+    content = body["choices"][0]["message"]["content"]
+    assert all(s["text"] not in content for s in removed)
+    assert any("using only the numbered sources" in s["text"] for s in removed)
+    after = road.gateway_metric(base, "ragguard_rail_verdicts_total", rail="grounding", verdict="unsupported")
+    assert after - before >= len(removed)
+    assert road.gateway_metric(base, "ragguard_grounding_sentences_total", action="removed") == len(removed)
+
+    # the same answer while streaming: removed sentences never reach the client
+    with httpx.stream("POST", f"{base}/v1/chat/completions", json=_body(stream=True), timeout=600) as s:
+        assert s.status_code == 200
+        events = [line[6:] for line in s.iter_lines() if line.startswith("data: ")]
+    assert events[-1] == "[DONE]"
+    chunks = [httpx.Response(200, content=e).json() for e in events[:-1]]
+    streamed = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
+    report = next(c["ragguard"]["grounding"] for c in reversed(chunks) if "grounding" in c.get("ragguard", {}))
+    streamed_removed = _removed(report)
+    assert all(s["text"] not in streamed for s in streamed_removed)
+    assert road.gateway_metric(base, "ragguard_grounding_sentences_total", action="removed") == \
+        len(removed) + len(streamed_removed)

@@ -1,0 +1,27 @@
+"""The eval's scoring: citation format, accuracy by exact/contains match, refusals."""
+
+from __future__ import annotations
+
+from finetune.data import REFUSAL, Example, Passage
+from finetune.evaluate import aggregate, score
+
+PASSAGES = [Passage("A", "alpha"), Passage("B", "beta")]
+YES = Example("p1", "pubmedqa", "Does it?", PASSAGES, "Yes. It does [2]", "yes", cited=2)
+SPAN = Example("c1", "covidqa", "What?", PASSAGES, "The ACE2 receptor. [1]", "the ACE2 receptor", cited=1)
+NONE = Example("c2-unanswerable", "covidqa", "Who?", PASSAGES, REFUSAL, "")
+
+
+def test_score_answerable() -> None:
+    assert score(YES, "Yes, it does [2].") == {"cites": True, "right_citation": True, "correct": True,
+                                               "refused": False}
+    assert score(YES, "No. Maybe later [3]")["correct"] is False
+    assert score(YES, "No. Maybe later [3]")["cites"] is False  # [3] is not a shown passage
+    assert score(SPAN, "It binds the ACE2 receptor [2].") == {"cites": True, "right_citation": False,
+                                                              "correct": True, "refused": False}
+    assert score(SPAN, "I do not know.")["refused"] is True
+
+
+def test_aggregate_rates() -> None:
+    rates = aggregate([YES, SPAN, NONE], ["Yes [2]", "something else", "I don't know."])
+    assert rates == {"citation_rate": 0.5, "right_citation_rate": 0.5, "answer_accuracy": 0.5,
+                     "refusal_rate_unanswerable": 1.0, "false_refusal_rate_answerable": 0.0}

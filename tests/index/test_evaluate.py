@@ -1,0 +1,29 @@
+from index.chunking import Chunk, Document
+from index.embedder import SentenceTransformerEmbedder
+from index.evaluate import QASet, Question, evaluate, metrics
+from index.hybrid import Hit
+
+
+def test_recall_and_mrr_count_the_first_gold_hit() -> None:
+    gold, other = Chunk("a#0", "a", "a", "x", 0, 1), Chunk("b#0", "b", "b", "y", 0, 1)
+    questions = [Question("1", "q", "a"), Question("2", "q", "a")]
+    result = metrics([[Hit(other, 1.0), Hit(gold, 0.5)], [Hit(other, 1.0)]], questions)
+    assert result == {"recall@1": 0.0, "recall@5": 0.5, "recall@10": 0.5, "mrr": 0.25}
+
+
+def test_answer_spans_pick_the_chunk_that_holds_them() -> None:
+    q = Question("1", "q", "doc", span=(120, 140))
+    assert q.is_gold(Chunk("doc#1", "doc", "t", "x", 100, 200))
+    assert not q.is_gold(Chunk("doc#0", "doc", "t", "x", 0, 125))
+
+
+def test_evaluate_reports_every_mode_on_held_out_questions(embedder: SentenceTransformerEmbedder) -> None:
+    topics = ["volcanic eruptions and lava flows", "sourdough bread fermentation", "orbital mechanics of comets",
+              "beekeeping and honey harvests"]
+    docs = [Document(f"d{i}", t, f"This article is about {t}.") for i, t in enumerate(topics)]
+    questions = [Question(str(n), f"Tell me about {t}", f"d{i}") for n, (i, t) in
+                 enumerate((i, t) for _ in range(3) for i, t in enumerate(topics))]
+    report = evaluate([QASet("toy", docs, questions)], embedder)
+    modes = report["sets"]["toy"]["modes"]
+    assert {"dense", "bm25", "hybrid"} <= modes.keys()
+    assert modes["hybrid"]["recall@1"] == 1.0 and "p50_ms" in modes["hybrid"]

@@ -58,7 +58,7 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def ensure_index(index_dir: Path) -> None:
-    if (index_dir / "current").exists() or (index_dir / "manifest.json").exists():  # snapshot root or snapshot
+    if (index_dir / "current").exists():  # a snapshot root with a served snapshot
         return
     logger.info("building the sample index into %s", index_dir)
     subprocess.run([sys.executable, "-m", "index", "build", str(ROOT / "docs"), "--out", str(index_dir)],

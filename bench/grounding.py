@@ -55,8 +55,9 @@ def one_run(rail: OutputRail, cases: list[tuple[list[str], list[Hit]]]) -> list[
 
 @app.command()
 def main(docs: Path = Path("docs"), answers_per_run: int = typer.Option(60, "--answers"), runs: int = 5,
-         rail_kind: str = typer.Option("model", "--rail"), seed: int = 7, threads: int = 2) -> None:
-    embedder = SentenceTransformerEmbedder(threads=threads)
+         rail_kind: str = typer.Option("model", "--rail"), seed: int = 7, threads: int = 1,
+         int8: bool = typer.Option(True, help="The int8 embedder the gateway uses (RAGGUARD_GROUNDING_INT8).")) -> None:
+    embedder = SentenceTransformerEmbedder(threads=threads, int8=int8)
     rail = make_output_rail(rail_kind, embedder, 0.55, None, budget_s=60.0)
     cases = answers(chunk_documents(load_documents(docs)[0]), answers_per_run, seed)
     cold = one_run(rail, cases)  # first sight of every passage

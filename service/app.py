@@ -36,7 +36,8 @@ logger = logging.getLogger(__name__)
 def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                transport: httpx.AsyncBaseTransport | None = None,
                embedder: Embedder | None = None) -> FastAPI:
-    """Build the gateway. `transport` and `embedder` let tests reuse or fault-inject real parts."""
+    """Build the gateway. `transport` and `embedder` let tests reuse or fault-inject real parts (an injected
+    embedder serves every stage, the fact-check included)."""
     settings.refuse_unsafe()
     registry = registry or CollectorRegistry()
     metrics = Metrics.create(registry)
@@ -52,6 +53,8 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         emb = embedder or await to_thread.run_sync(
             lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads))
         await to_thread.run_sync(emb.embed, ["warm up"])
+        check_emb = emb if embedder or not settings.grounding_int8 else await to_thread.run_sync(
+            lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads, int8=True))
         index = await to_thread.run_sync(lambda: LiveIndex(
             settings.index_dir, emb.name, emb.dim,
             Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight),
@@ -68,7 +71,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                 settings=settings, metrics=metrics, embedder=emb, index=index,
                 input_rails=rails.input, pii_rail=rails.pii, document_rail=rails.documents, rails_off=rails.off,
                 output_rail=await to_thread.run_sync(lambda: make_output_rail(
-                    settings.grounding_rail, emb, settings.grounding_threshold,
+                    settings.grounding_rail, check_emb, settings.grounding_threshold,
                     settings.grounding_model_threshold, settings.grounding_timeout_s)),
                 llm=llm,
                 catalog=catalog,

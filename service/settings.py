@@ -94,6 +94,7 @@ class Settings(BaseSettings):
     grounding_rail: Literal["model", "embedding"] = "model"  # trained support model, or the cosine baseline
     grounding_model_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the model's own
     grounding_timeout_s: float = Field(default=10.0, gt=0)  # a slower output check fails closed
+    grounding_int8: bool = True  # the fact-check embeds claims with an int8 copy of the embedder (~2x faster)
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
 

@@ -15,6 +15,11 @@ class Outcome(StrEnum):
     FLAG = "flag"
     ERROR = "error"
 
+    @property
+    def rank(self) -> int:
+        """pass < flag < block < error: of two verdicts, the worse has the higher rank."""
+        return (Outcome.PASS, Outcome.FLAG, Outcome.BLOCK, Outcome.ERROR).index(self)
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -6,7 +6,6 @@ Stages never call each other; the pipeline calls them in order and passes plain 
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -20,7 +19,7 @@ from guardrails.documents import DocumentRail
 from guardrails.pii import PIIRail
 from guardrails.policy import PolicyDecision, decide
 from guardrails.sentences import SentenceStream, split_sentences
-from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, SentenceCheck, Verdict
+from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, Verdict
 from index.embedder import Embedder
 from index.hybrid import Mode as RetrievalMode
 from index.store import Hit, VectorIndex
@@ -29,51 +28,11 @@ from service.errors import Blocked, InvalidRequest, RailFailed
 from service.llm import LLMClient
 from service.metrics import Metrics
 from service.prompt import build_messages
-from service.schemas import ChatCompletionRequest, ChatMessage, Citation
+from service.schemas import ChatCompletionRequest, ChatMessage
 from service.settings import Settings
+from service.trace import Trace, rail_view, sentence_view
 
 T = TypeVar("T")
-
-
-REMOVED_REASON = "not supported by the retrieved sources"
-
-
-def sentence_view(s: SentenceCheck, kept: bool = True) -> dict[str, Any]:
-    """One checked sentence as clients see it; `citation` is the 1-based source number."""
-    view = {"text": s.text, "verdict": "supported" if s.supported else "unsupported",
-            "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
-    if not kept:
-        view["reason"] = s.reason or REMOVED_REASON
-    return view
-
-
-def rail_view(v: Verdict) -> dict[str, Any]:
-    """One input rail's decision as clients see it (never the classifier's internals)."""
-    return {"rail": v.rail, "verdict": v.outcome.value, "score": v.score, "reason": v.reason,
-            "seconds": round(v.seconds, 6)}
-
-
-@dataclass
-class Trace:
-    """What happened to one request: rail verdicts, retrieved hits, stage timings."""
-
-    id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex[:24]}")
-    started: float = field(default_factory=time.perf_counter)
-    created: int = field(default_factory=lambda: int(time.time()))
-    verdicts: list[Verdict] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)
-    timings: dict[str, float] = field(default_factory=dict)
-    span: otel.Span = field(default_factory=lambda: otel.INVALID_SPAN)
-    prompt_text: str = ""
-    prompt_vector: np.ndarray | None = None
-
-    def citations(self) -> list[Citation]:
-        return [Citation(index=i, chunk_id=h.chunk.id, source=h.chunk.source, title=h.chunk.title,
-                         text=h.chunk.text, start=h.chunk.start, end=h.chunk.end, score=round(h.score, 4))
-                for i, h in enumerate(self.hits, start=1)]
-
-    def server_timing(self) -> str:
-        return ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in self.timings.items())
 
 
 @dataclass
@@ -107,6 +66,20 @@ class Pipeline:
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(fn, *args)
 
+    async def _guarded(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
+        """`fn(*args)` off the loop within the rail timeout. A failure (or timeout) refuses the request
+        (fail closed) or, with RAGGUARD_INPUT_RAIL_POLICY=open, yields an ERROR verdict and counts a bypass."""
+        try:
+            with anyio.fail_after(self.settings.rail_timeout_s):
+                return await to_thread.run_sync(fn, *args, abandon_on_cancel=True)
+        except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
+            if self.settings.input_rail_policy == "open":
+                self.metrics.rail_bypasses.labels(name, "error").inc()
+                return Verdict(name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")
+            self.metrics.rail_verdicts.labels(name, Outcome.ERROR.value).inc()
+            raise RailFailed(f"input rail {name!r} failed; request refused (fail closed)",
+                             extra={"rail": name}) from exc
+
     async def _input_rail(self, rail: InputRail, text: str, vector: np.ndarray) -> Verdict:
         """Run one rail off the loop within the rail timeout; errors and timeouts follow the configured
         fail policy (closed by default). A rail in `flag` mode reports a block without enforcing it.
@@ -114,23 +87,12 @@ class Pipeline:
         Rails that can use the prompt's embedding (`check_vector`) get the one shared vector.
         """
         check_vector = getattr(rail, "check_vector", None)
-        try:
-            with anyio.fail_after(self.settings.rail_timeout_s):
-                if check_vector is not None:
-                    verdict = await to_thread.run_sync(check_vector, vector, text, abandon_on_cancel=True)
-                else:
-                    verdict = await to_thread.run_sync(rail.check, text, abandon_on_cancel=True)
-            if verdict.blocked and self.settings.rail_modes.get(rail.name) == "flag":
-                verdict = Verdict(rail.name, Outcome.FLAG, verdict.score, f"{verdict.reason} (flag mode)",
-                                  verdict.seconds)
-        except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
-            if self.settings.input_rail_policy == "open":
-                self.metrics.rail_bypasses.labels(rail.name, "error").inc()
-                verdict = Verdict(rail.name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")
-            else:
-                self.metrics.rail_verdicts.labels(rail.name, Outcome.ERROR.value).inc()
-                raise RailFailed(f"input rail {rail.name!r} failed; request refused (fail closed)",
-                                 extra={"rail": rail.name}) from exc
+        if check_vector is not None:
+            verdict = await self._guarded(rail.name, check_vector, vector, text)
+        else:
+            verdict = await self._guarded(rail.name, rail.check, text)
+        if verdict.blocked and self.settings.rail_modes.get(rail.name) == "flag":
+            verdict = Verdict(rail.name, Outcome.FLAG, verdict.score, f"{verdict.reason} (flag mode)", verdict.seconds)
         self.metrics.rail_verdicts.labels(rail.name, verdict.outcome.value).inc()
         self.metrics.rail_seconds.labels(rail.name).observe(verdict.seconds)
         return verdict
@@ -143,16 +105,11 @@ class Pipeline:
         for m in messages:
             if m.role != "user" or not m.text().strip():
                 continue
-            try:
-                with anyio.fail_after(self.settings.rail_timeout_s):
-                    masked, verdict = await to_thread.run_sync(rail.mask, m.text(), abandon_on_cancel=True)
-            except Exception as exc:  # noqa: BLE001
-                self.metrics.rail_verdicts.labels(rail.name, Outcome.ERROR.value).inc()
-                raise RailFailed(f"input rail {rail.name!r} failed; request refused (fail closed)",
-                                 extra={"rail": rail.name}) from exc
+            result = await self._guarded(rail.name, rail.mask, m.text())
+            masked, verdict = (m.text(), result) if isinstance(result, Verdict) else result  # failed open
             if mask and masked != m.text():
                 m.content = masked
-            if worst is None or _severity(verdict) > _severity(worst):
+            if worst is None or verdict.outcome.rank > worst.outcome.rank:
                 worst = verdict
         if worst is not None:
             self.metrics.rail_verdicts.labels(rail.name, worst.outcome.value).inc()
@@ -432,10 +389,6 @@ class Pipeline:
         if request.stream_options and request.stream_options.include_usage:
             final["usage"] = counted
         yield final
-
-
-def _severity(v: Verdict) -> int:
-    return (Outcome.PASS, Outcome.FLAG, Outcome.BLOCK).index(v.outcome) if v.outcome is not Outcome.ERROR else 3
 
 
 def _blocked(verdict: Verdict) -> Blocked:

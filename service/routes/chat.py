@@ -17,8 +17,9 @@ from starlette.types import Receive, Scope, Send
 from service.deps import AdmissionDep, CatalogDep, PipelineDep, TenantDep
 from service.errors import GatewayError
 from service.metrics import Metrics
-from service.pipeline import Pipeline, Trace
+from service.pipeline import Pipeline
 from service.schemas import ChatCompletionRequest
+from service.trace import Trace
 
 router = APIRouter()
 

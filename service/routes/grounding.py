@@ -10,8 +10,8 @@ from guardrails.sentences import split_sentences
 from index.chunking import Chunk
 from index.store import Hit
 from service.deps import PipelineDep, TenantDep
-from service.pipeline import Trace, sentence_view
 from service.schemas import GroundingCheckRequest
+from service.trace import Trace, sentence_view
 
 router = APIRouter()
 

@@ -175,3 +175,22 @@ def _all_hits(index_dir: Path, embedder: object) -> list:
 
     index = LiveIndex(index_dir, embedder.name, embedder.dim)  # type: ignore[attr-defined]
     return index.search(embedder.embed(["ragguard"])[0], 1000)  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("policy,allowed", [("closed", None), ("open", True)])
+async def test_a_failing_pii_rail_follows_the_fail_policy(make_settings: Callable, gateway: Callable,
+                                                          policy: str, allowed: bool | None) -> None:
+    async with gateway(make_settings(input_rail_policy=policy)) as client:
+        def broken(text: str) -> None:
+            raise RuntimeError("analyzer crashed")
+
+        client.app.state.pipeline.pii_rail.mask = broken
+        r = await client.post(CHECK, json=user("Email jane@example.org about the window"))
+        text = (await client.get("/metrics")).text
+        if allowed is None:
+            assert r.status_code == 503 and r.json()["error"]["code"] == "rail_failed"
+            assert metric(text, "ragguard_rail_verdicts_total", rail="pii", verdict="error") == 1
+        else:
+            assert r.status_code == 200 and r.json()["allowed"] is allowed
+            assert any(v["name"] == "pii" and v["verdict"] == "error" for v in r.json()["rails"])
+            assert metric(text, "ragguard_rail_bypass_total", rail="pii", reason="error") == 1

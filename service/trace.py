@@ -1,0 +1,55 @@
+"""What one request leaves behind (`Trace`) and how its checked parts are shown to clients."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from opentelemetry import trace as otel
+
+from guardrails.verdict import SentenceCheck, Verdict
+from index.store import Hit
+from service.schemas import Citation
+
+REMOVED_REASON = "not supported by the retrieved sources"
+
+
+def sentence_view(s: SentenceCheck, kept: bool = True) -> dict[str, Any]:
+    """One checked sentence as clients see it; `citation` is the 1-based source number."""
+    view = {"text": s.text, "verdict": "supported" if s.supported else "unsupported",
+            "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
+    if not kept:
+        view["reason"] = s.reason or REMOVED_REASON
+    return view
+
+
+def rail_view(v: Verdict) -> dict[str, Any]:
+    """One input rail's decision as clients see it (never the classifier's internals)."""
+    return {"rail": v.rail, "verdict": v.outcome.value, "score": v.score, "reason": v.reason,
+            "seconds": round(v.seconds, 6)}
+
+
+@dataclass
+class Trace:
+    """What happened to one request: rail verdicts, retrieved hits, stage timings."""
+
+    id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex[:24]}")
+    started: float = field(default_factory=time.perf_counter)
+    created: int = field(default_factory=lambda: int(time.time()))
+    verdicts: list[Verdict] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    span: otel.Span = field(default_factory=lambda: otel.INVALID_SPAN)
+    prompt_text: str = ""
+    prompt_vector: np.ndarray | None = None
+
+    def citations(self) -> list[Citation]:
+        return [Citation(index=i, chunk_id=h.chunk.id, source=h.chunk.source, title=h.chunk.title,
+                         text=h.chunk.text, start=h.chunk.start, end=h.chunk.end, score=round(h.score, 4))
+                for i, h in enumerate(self.hits, start=1)]
+
+    def server_timing(self) -> str:
+        return ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in self.timings.items())

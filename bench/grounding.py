@@ -23,7 +23,7 @@ from guardrails.grounding_model import make_output_rail
 from guardrails.sentences import split_sentences
 from guardrails.verdict import OutputRail
 from index.chunking import Chunk, chunk_documents
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import load_embedder
 from index.loaders import load_documents
 from index.store import Hit
 
@@ -56,14 +56,16 @@ def one_run(rail: OutputRail, cases: list[tuple[list[str], list[Hit]]]) -> list[
 @app.command()
 def main(docs: Path = Path("docs"), answers_per_run: int = typer.Option(60, "--answers"), runs: int = 5,
          rail_kind: str = typer.Option("model", "--rail"), seed: int = 7, threads: int = 1,
-         int8: bool = typer.Option(True, help="The int8 embedder the gateway uses (RAGGUARD_GROUNDING_INT8).")) -> None:
-    embedder = SentenceTransformerEmbedder(threads=threads, int8=int8)
+         int8: bool = typer.Option(True, help="The int8 embedder the gateway uses (RAGGUARD_GROUNDING_INT8)."),
+         backend: str = typer.Option("onnx", help="onnx (the gateway's default) or torch.")) -> None:
+    embedder = load_embedder(threads=threads, int8=int8, backend=backend)
     rail = make_output_rail(rail_kind, embedder, 0.55, None, budget_s=60.0)
     cases = answers(chunk_documents(load_documents(docs)[0]), answers_per_run, seed)
     cold = one_run(rail, cases)  # first sight of every passage
     warm = [one_run(rail, cases) for _ in range(runs)]
     report = {
-        "rail": rail_kind, "answers_per_run": len(cases), "runs": runs, "sentences": 3, "passages": 5,
+        "rail": rail_kind, "embedder": f"{type(embedder).__name__} int8={int8}",
+        "answers_per_run": len(cases), "runs": runs, "sentences": 3, "passages": 5,
         "cold_p50_ms": round(statistics.median(cold), 2),
         "warm_p50_ms": round(statistics.median(statistics.median(r) for r in warm), 2),
         "warm_p95_ms": round(statistics.median(float(np.percentile(r, 95)) for r in warm), 2),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import statistics
 import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -30,6 +31,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.table import Table
 
+from guardrails.sentences import SentenceStream
 from index.chunking import Chunk
 from index.hybrid import Hit
 from loadtests.questions import load_questions
@@ -53,6 +55,8 @@ class Run:
     latencies: list[float] = field(default_factory=list)
     ttfts: list[float] = field(default_factory=list)
     completion_tokens: list[int] = field(default_factory=list)
+    outside_generation: list[float] = field(default_factory=list)  # gateway: latency minus its generation stage
+    first_sentences: list[float] = field(default_factory=list)  # streaming: time until a whole sentence is in
     errors: int = 0
     wall_s: float = 0.0
 
@@ -67,6 +71,7 @@ class Level:
     direct: Run
     gateway: Run
     stages_ms: dict[str, float]
+    ratios: list[float] = field(default_factory=list)  # gateway/direct req/s, one per round (side by side)
 
 
 def quantile(values: list[float], q: float) -> float | None:
@@ -131,26 +136,45 @@ async def _plain(client: httpx.AsyncClient, url: str, payload: dict[str, Any], r
         return
     run.latencies.append(time.perf_counter() - started)
     run.completion_tokens.append(int((resp.json().get("usage") or {}).get("completion_tokens") or 0))
+    timing = server_timing(resp.headers.get("server-timing", ""))
+    if "generation" in timing:
+        run.outside_generation.append(run.latencies[-1] - timing["generation"])
+
+
+def server_timing(header: str) -> dict[str, float]:
+    """`stage;dur=12.3, ...` (the gateway's Server-Timing header) -> {stage: seconds}."""
+    out = {}
+    for part in header.split(","):
+        name, _, dur = part.strip().partition(";dur=")
+        if name and dur:
+            out[name] = float(dur) / 1000
+    return out
 
 
 async def _stream(client: httpx.AsyncClient, url: str, payload: dict[str, Any], run: Run) -> None:
-    """Time to the first chunk that carries answer text."""
+    """Time to the first chunk that carries answer text, and to the first whole sentence (what the
+    gateway's sentence-checked stream can release first; the end of the stream when no sentence ends)."""
     started = time.perf_counter()
+    splitter = SentenceStream()
     async with client.stream("POST", url, json=payload) as resp:
         if resp.status_code != 200:
             run.errors += 1
             return
         first: float | None = None
+        sentence: float | None = None
         async for line in resp.aiter_lines():  # read to the end so the connection is reusable
-            if first is not None or not line.startswith("data:") or line[5:].strip() == "[DONE]":
+            if sentence is not None or not line.startswith("data:") or line[5:].strip() == "[DONE]":
                 continue
-            chunk = json.loads(line[5:])
-            if any((c.get("delta") or {}).get("content") for c in chunk.get("choices", [])):
+            text = "".join((c.get("delta") or {}).get("content") or "" for c in json.loads(line[5:]).get("choices", []))
+            if text and first is None:
                 first = time.perf_counter() - started
+            if text and splitter.feed(text):
+                sentence = time.perf_counter() - started
         if first is None:
             run.errors += 1
         else:
             run.ttfts.append(first)
+            run.first_sentences.append(sentence if sentence is not None else time.perf_counter() - started)
 
 
 async def fan_out(concurrency: int, jobs: Sequence[Callable[[], Awaitable[None]]]) -> float:
@@ -167,16 +191,18 @@ async def fan_out(concurrency: int, jobs: Sequence[Callable[[], Awaitable[None]]
 
 
 async def measure(client: httpx.AsyncClient, base: str, questions: list[str], concurrency: int,
-                  requests: int, stream_requests: int, make: Callable[[str, bool], dict[str, Any]]) -> Run:
-    run = Run()
+                  requests: int, stream_requests: int, make: Callable[[str, bool], dict[str, Any]], run: Run) -> float:
+    """One round into `run` (latencies accumulate, wall time adds up); returns this round's req/s."""
     url = f"{base}{CHAT}"
+    done = len(run.latencies)
     plain = [partial(one_plain, client, url, make(questions[i % len(questions)], False), run)
              for i in range(requests)]
-    run.wall_s = await fan_out(concurrency, plain)
+    wall = await fan_out(concurrency, plain)
+    run.wall_s += wall
     streamed = [partial(one_stream, client, url, make(questions[i % len(questions)], True), run)
                 for i in range(stream_requests)]
     await fan_out(concurrency, streamed)
-    return run
+    return (len(run.latencies) - done) / wall if wall else 0.0
 
 
 async def stage_totals(client: httpx.AsyncClient, gateway: str) -> dict[str, tuple[float, float]]:
@@ -197,7 +223,7 @@ async def stage_totals(client: httpx.AsyncClient, gateway: str) -> dict[str, tup
 
 
 async def bench(stack: Stack, model: str, levels: list[int], requests: int, stream_requests: int,
-                max_tokens: int, api_key: str = "") -> list[Level]:
+                max_tokens: int, api_key: str = "", rounds: int = 1) -> list[Level]:
     questions = load_questions()
     limits = httpx.Limits(max_connections=max(levels) * 2)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -215,18 +241,21 @@ async def bench(stack: Stack, model: str, levels: list[int], requests: int, stre
             await one_plain(client, f"{base}{CHAT}", make(questions[0], False), Run())
         results = []
         for c in levels:
-            logger.info("concurrency %d: direct", c)
-            direct = await measure(client, stack.engine_url, questions, c, requests, stream_requests, to_engine)
-            logger.info("concurrency %d: gateway", c)
+            direct, gateway, ratios = Run(), Run(), []
             before = await stage_totals(client, stack.gateway_url)
-            gateway = await measure(client, stack.gateway_url, questions, c, requests, stream_requests, to_gateway)
+            for r in range(rounds):  # side by side, alternating who goes first, so both see the same load
+                logger.info("concurrency %d round %d/%d", c, r + 1, rounds)
+                sides = [(stack.engine_url, to_engine, direct), (stack.gateway_url, to_gateway, gateway)]
+                rates = {id(run): await measure(client, base, questions, c, requests, stream_requests, make, run)
+                         for base, make, run in (sides if r % 2 == 0 else sides[::-1])}
+                ratios.append(rates[id(gateway)] / rates[id(direct)] if rates[id(direct)] else float("nan"))
             after = await stage_totals(client, stack.gateway_url)
             stages = {}
             for stage in STAGES:
                 s0, n0 = before.get(stage, (0.0, 0.0))
                 s1, n1 = after.get(stage, (0.0, 0.0))
                 stages[stage] = (s1 - s0) / (n1 - n0) * 1000 if n1 > n0 else float("nan")
-            results.append(Level(c, direct, gateway, stages))
+            results.append(Level(c, direct, gateway, stages, ratios))
             logger.info("concurrency %d done: direct %.2f req/s p50 %s ms, gateway %.2f req/s p50 %s ms, stages %s",
                         c, direct.rps, _ms(quantile(direct.latencies, .5)), gateway.rps,
                         _ms(quantile(gateway.latencies, .5)), {k: round(v, 1) for k, v in stages.items()})
@@ -244,20 +273,23 @@ def _diff(a: float | None, b: float | None) -> str:
 def render(levels: list[Level], max_tokens: int) -> None:
     table = Table(title=f"Gateway vs direct engine (max_tokens={max_tokens}, temperature 0; latencies in ms)")
     for col in ("conc", "direct req/s", "gateway req/s", "ratio gw/direct", "direct p50/p95", "gateway p50/p95",
-                "added p50", "added p95", "TTFT direct p50", "TTFT gateway p50", "TTFT added",
+                "added p50", "added p95", "gw outside generation p50/p95", "TTFT direct p50", "TTFT gateway p50",
+                "TTFT added", "1st sentence direct p50", "TTFT gw - 1st sentence direct",
                 "tokens out direct/gw", "errors d/g"):
         table.add_column(col, justify="right")
     for lv in levels:
         d, g = lv.direct, lv.gateway
-        ratio = f"{g.rps / d.rps:.2f}" if d.rps else "n/a"
+        ratio = f"{statistics.median(lv.ratios):.2f}" if lv.ratios else "n/a"  # median of the rounds' ratios
+        outside = f"{_ms(quantile(g.outside_generation, .5))}/{_ms(quantile(g.outside_generation, .95))}"
         dp50, dp95, gp50, gp95 = (quantile(d.latencies, .5), quantile(d.latencies, .95),
                                   quantile(g.latencies, .5), quantile(g.latencies, .95))
-        dt, gt = quantile(d.ttfts, .5), quantile(g.ttfts, .5)
+        dt, gt, ds = quantile(d.ttfts, .5), quantile(g.ttfts, .5), quantile(d.first_sentences, .5)
         mean_tokens = [f"{sum(r.completion_tokens) / len(r.completion_tokens):.1f}" if r.completion_tokens
                        else "n/a" for r in (d, g)]
         table.add_row(str(lv.concurrency), f"{d.rps:.2f}", f"{g.rps:.2f}", ratio,
                       f"{_ms(dp50)}/{_ms(dp95)}", f"{_ms(gp50)}/{_ms(gp95)}", _diff(dp50, gp50), _diff(dp95, gp95),
-                      _ms(dt), _ms(gt), _diff(dt, gt), "/".join(mean_tokens), f"{d.errors}/{g.errors}")
+                      outside, _ms(dt), _ms(gt), _diff(dt, gt), _ms(ds), _diff(ds, gt), "/".join(mean_tokens),
+                      f"{d.errors}/{g.errors}")
     console.print(table)
     stages = Table(title="Gateway per-stage mean (ms) from /metrics ragguard_stage_duration_seconds sum/count")
     stages.add_column("conc", justify="right")
@@ -280,6 +312,8 @@ def main(
     model: str = typer.Option("gemma-3-270m", help="Model name."),
     out: Path | None = typer.Option(None, help="Also write the raw results as JSON here."),
     api_key: str = typer.Option("", envvar="LOADTEST_API_KEY", help="Bearer key for a gateway outside dev mode."),
+    rounds: int = typer.Option(1, min=1, help="Rounds per level, direct and gateway side by side in each; the "
+                                              "ratio is the median of the rounds' ratios."),
 ) -> None:
     """Measure what the gateway adds on top of the engine."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -288,7 +322,7 @@ def main(
     stack_cm = local_stack() if start_stack else nullcontext(Stack(engine_url, gateway_url))
     with stack_cm as stack:
         results = asyncio.run(bench(stack, model, levels, requests, stream_requests, max_tokens,
-                                      api_key))
+                                      api_key, rounds))
     render(results, max_tokens)
     if out is not None:
         out.write_text(json.dumps([asdict(r) for r in results], indent=2), encoding="utf-8")

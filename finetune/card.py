@@ -18,7 +18,10 @@ def _eval_table(evaluation: dict) -> str:  # type: ignore[type-arg]
     rows = ["| metric | base | adapter |", "|---|---|---|"]
     for metric in evaluation["base"]:
         rows.append(f"| {metric} | {evaluation['base'][metric]} | {evaluation['adapter'][metric]} |")
-    return "\n".join(rows) + f"\n\nMeasured {evaluation.get('how', '')}."
+    return "\n".join(rows) + (f"\n\nMeasured {evaluation.get('how', '')}. Greedy decoding, so a rerun gives the "
+                               "same numbers. A citation counts only outside a recited prompt: the base model "
+                               "recites the instructions and the numbered sources (`prompt_echo_rate`), whose "
+                               "`[1]` is no citation.")
 
 
 def write_card(cfg: FinetuneConfig, out: Path) -> None:

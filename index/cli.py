@@ -48,13 +48,13 @@ def build(
 ) -> None:
     """Read, chunk, embed and index the documents under SRC into a new, current snapshot."""
     from index.build import build_index
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import load_embedder
     from index.snapshots import current_version
 
     if if_missing and current_version(out):
         console.print(f"index present at {out}")
         return
-    report = build_index(src, out, SentenceTransformerEmbedder(embedder), max_tokens, overlap, _kind(kind))
+    report = build_index(src, out, load_embedder(embedder, threads=None), max_tokens, overlap, _kind(kind))
     _summary(report, f"built {out}")
     if strict and report.failures:
         raise typer.Exit(1)
@@ -77,9 +77,9 @@ def update(
 ) -> None:
     """Add/delete documents without rebuilding: writes a new snapshot and makes it current."""
     from index.build import update_index
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import load_embedder
 
-    report = update_index(root, SentenceTransformerEmbedder(embedder), add, delete, max_tokens, overlap)
+    report = update_index(root, load_embedder(embedder, threads=None), add, delete, max_tokens, overlap)
     _summary(report, f"updated {root}")
     if strict and report.failures:
         raise typer.Exit(1)
@@ -105,10 +105,10 @@ def snapshots(root: Path) -> None:
 def query(index_dir: Path, text: str, top_k: int = 4, mode: str = "hybrid",
           embedder: str = typer.Option(EMBEDDER)) -> None:
     """Print the top chunks for a query."""
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import load_embedder
     from index.store import FaissIndex
 
-    emb = SentenceTransformerEmbedder(embedder)
+    emb = load_embedder(embedder, threads=None)
     idx = FaissIndex.load(index_dir, emb.name, emb.dim)
     for hit in idx.retrieve(text, emb.embed([text])[0], top_k, mode):  # type: ignore[arg-type]
         console.print(f"{hit.score:.3f}  {hit.chunk.id}  {hit.chunk.text[:80]!r}")
@@ -125,20 +125,20 @@ def evaluate_command(
     """Recall@1/5/10, MRR and latency of dense, BM25 and hybrid on PubMedQA and COVID-QA."""
     import json
 
-    from index.embedder import SentenceTransformerEmbedder
+    from index.embedder import load_embedder
     from index.evaluate import covid_qa, evaluate, pubmedqa
 
     sets = [pubmedqa(data_dir / "retrieval/pubmedqa/ori_pqal.json"),
             covid_qa(data_dir / "retrieval/covid_qa/200423_covidQA.json")]
     if limit:
         sets = [s.head(limit) for s in sets]
-    report = evaluate(sets, SentenceTransformerEmbedder(embedder), log=console.print)
+    report = evaluate(sets, load_embedder(embedder, threads=None), log=console.print)
     for name, result in report["sets"].items():
         fusion = result["fusion"]
         table = Table("mode", "recall@1", "recall@5", "recall@10", "MRR", "p50 ms", "p95 ms",
                       title=f"{name}: {result['questions_test']} held-out questions, {result['chunks']} chunks "
-                            f"(RRF k={fusion['k']}, dense weight {fusion['dense_weight']}, tuned on "
-                            f"{result['questions_dev']} dev questions)")
+                            f"(hybrid = convex fusion, alpha {fusion['alpha']} tuned on "
+                            f"{result['questions_dev']} dev questions: {fusion['env']})")
         for mode, row in result["modes"].items():
             table.add_row(mode, *(f"{row[k]:.3f}" for k in ("recall@1", "recall@5", "recall@10", "mrr")),
                           *(f"{row[k]:.2f}" if k in row else "" for k in ("p50_ms", "p95_ms")))

@@ -1,5 +1,6 @@
 """Retrieval evaluation on QA sets with gold passages: recall@1/5/10, MRR and latency, dense vs BM25 vs
-hybrid. RRF's k and weights are tuned on a dev split (half the questions, by id) and reported on the other.
+hybrid. The fusion (convex alpha; RRF's k and weights) is tuned on a dev split (half the questions, by
+id) and reported on the other.
 
     python -m index eval ../shared/data --out var/retrieval_eval.json
 
@@ -22,13 +23,14 @@ import numpy as np
 from index.build import offsets_for
 from index.chunking import Chunk, Document, chunk_document
 from index.embedder import Embedder
-from index.hybrid import Fusion, Hit, rrf
+from index.hybrid import Fusion, Hit
 from index.store import FaissIndex
 
 KS = (1, 5, 10)
 DEPTH = 50
 GRID_K = (5, 10, 20, 40, 60, 100)
 GRID_DENSE_WEIGHT = (0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0)
+GRID_ALPHA = tuple(round(0.05 * i, 2) for i in range(21))
 
 
 @dataclass(frozen=True)
@@ -90,15 +92,17 @@ def metrics(rankings: list[list[Hit]], questions: list[Question]) -> dict[str, f
 
 
 def _fused(dense: list[list[Hit]], bm25: list[list[Hit]], fusion: Fusion) -> list[list[Hit]]:
-    return [rrf([(d, fusion.dense_weight), (b, fusion.bm25_weight)], fusion.k, 10)
-            for d, b in zip(dense, bm25, strict=True)]
+    return [fusion.fuse(d[:fusion.depth], b[:fusion.depth], 10) for d, b in zip(dense, bm25, strict=True)]
 
 
-def tune(sets: list[tuple[list[list[Hit]], list[list[Hit]], list[Question]]]) -> Fusion:
-    """The RRF setting with the best mean MRR over the given dev splits."""
+def tune(sets: list[tuple[list[list[Hit]], list[list[Hit]], list[Question]]], method: str = "convex") -> Fusion:
+    """The fusion setting of `method` with the best mean MRR over the given dev splits."""
     def score(f: Fusion) -> float:
         return float(np.mean([metrics(_fused(d, b, f), qs)["mrr"] for d, b, qs in sets]))
-    grid = [Fusion(k=k, dense_weight=w) for k in GRID_K for w in GRID_DENSE_WEIGHT]
+    if method == "rrf":
+        grid = [Fusion(k=k, dense_weight=w, method="rrf") for k in GRID_K for w in GRID_DENSE_WEIGHT]
+    else:
+        grid = [Fusion(alpha=a) for a in GRID_ALPHA]
     return max(grid, key=score)
 
 
@@ -124,15 +128,21 @@ def evaluate(sets: list[QASet], embedder: Embedder, max_tokens: int = 200, overl
                               "chunking": {"max_tokens": max_tokens, "overlap_tokens": overlap_tokens}}
     for qa, index, vectors, dense, bm25, n_chunks in prepared:
         dev = [i for i, q in enumerate(qa.questions) if is_dev(q)]
-        fusion = tune([([dense[i] for i in dev], [bm25[i] for i in dev], [qa.questions[i] for i in dev])])
-        log(f"{qa.name}: tuned on {len(dev)} dev questions: RRF k={fusion.k}, dense weight {fusion.dense_weight}")
+        dev_set = [([dense[i] for i in dev], [bm25[i] for i in dev], [qa.questions[i] for i in dev])]
+        fusion, tuned_rrf = tune(dev_set), tune(dev_set, "rrf")
+        log(f"{qa.name}: tuned on {len(dev)} dev questions: convex alpha {fusion.alpha}; "
+            f"RRF k={tuned_rrf.k}, dense weight {tuned_rrf.dense_weight}")
         test = [i for i, q in enumerate(qa.questions) if not is_dev(q)]
         questions = [qa.questions[i] for i in test]
         rows: dict[str, Any] = {}
         for mode, ranking in (("dense", [dense[i][:10] for i in test]), ("bm25", [bm25[i][:10] for i in test]),
                               ("hybrid", _fused([dense[i] for i in test], [bm25[i] for i in test], fusion)),
-                              ("hybrid (k=60, 1:1)", _fused([dense[i] for i in test], [bm25[i] for i in test],
-                                                            Fusion()))):
+                              ("hybrid (convex, alpha 0.5 default)",
+                               _fused([dense[i] for i in test], [bm25[i] for i in test], Fusion())),
+                              (f"hybrid (rrf tuned: k={tuned_rrf.k}, dense weight {tuned_rrf.dense_weight})",
+                               _fused([dense[i] for i in test], [bm25[i] for i in test], tuned_rrf)),
+                              ("hybrid (rrf k=60, 1:1)", _fused([dense[i] for i in test], [bm25[i] for i in test],
+                                                                Fusion(method="rrf")))):
             rows[mode] = {k: round(v, 4) for k, v in metrics(ranking, questions).items()}
             if mode in ("dense", "bm25", "hybrid"):
                 ms = []
@@ -147,8 +157,9 @@ def evaluate(sets: list[QASet], embedder: Embedder, max_tokens: int = 200, overl
             embedder.embed([q.text])
             embed_ms.append((time.perf_counter() - started) * 1000)
         report["sets"][qa.name] = {"documents": len(qa.documents), "chunks": n_chunks,
-                                   "fusion": {"k": fusion.k, "dense_weight": fusion.dense_weight,
-                                              "bm25_weight": fusion.bm25_weight, "tuned_on": "dev split"},
+                                   "fusion": {"method": fusion.method, "alpha": fusion.alpha,
+                                              "tuned_on": "dev split",
+                                              "env": f"RAGGUARD_FUSION=convex RAGGUARD_FUSION_ALPHA={fusion.alpha}"},
                                    "questions_dev": len(qa.questions) - len(test), "questions_test": len(test),
                                    "query_embedding": _percentiles(embed_ms), "modes": rows}
     return report

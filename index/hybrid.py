@@ -1,4 +1,5 @@
-"""Reciprocal rank fusion of dense and BM25 rankings, and the optional reranking stage."""
+"""Fusion of dense and BM25 rankings (convex combination of normalized scores, or reciprocal rank fusion),
+and the optional reranking stage."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Literal, Protocol
 from index.chunking import Chunk
 
 Mode = Literal["dense", "bm25", "hybrid"]
+FusionMethod = Literal["convex", "rrf"]
 
 
 @dataclass(frozen=True)
@@ -18,13 +20,44 @@ class Hit:
 
 @dataclass(frozen=True)
 class Fusion:
-    """RRF: score = sum over rankings of weight / (k + rank). k=60 is the RRF paper's constant;
-    `python -m index eval` tunes k and the weights on a corpus's dev questions."""
+    """How hybrid mode fuses its two rankings (`depth` candidates from each).
+
+    convex (default): score = alpha * dense' + (1 - alpha) * bm25', each min-max normalized over its own
+    candidates (0 where a chunk is absent) - it keeps how far apart the scores are, which RRF throws away.
+    rrf: score = sum of weight / (k + rank); k=60 is the RRF paper's constant.
+    `python -m index eval` tunes alpha (and RRF's k and weights) on a corpus's dev questions."""
 
     k: int = 60
     dense_weight: float = 1.0
     bm25_weight: float = 1.0
     depth: int = 50  # candidates taken from each ranking
+    method: FusionMethod = "convex"
+    alpha: float = 0.5  # convex: the dense share
+
+    def fuse(self, dense: list[Hit], bm25: list[Hit], top_k: int) -> list[Hit]:
+        if self.method == "rrf":
+            return rrf([(dense, self.dense_weight), (bm25, self.bm25_weight)], self.k, top_k)
+        return convex([(dense, self.alpha), (bm25, 1.0 - self.alpha)], top_k)
+
+
+def _top(scores: dict[str, float], chunks: dict[str, Chunk], top_k: int) -> list[Hit]:
+    best = sorted(scores, key=lambda cid: -scores[cid])[:top_k]
+    return [Hit(chunks[cid], scores[cid]) for cid in best]
+
+
+def convex(rankings: list[tuple[list[Hit], float]], top_k: int) -> list[Hit]:
+    """Fuse (ranking, weight) pairs by a weighted sum of min-max normalized scores."""
+    scores: dict[str, float] = {}
+    chunks: dict[str, Chunk] = {}
+    for hits, weight in rankings:
+        if not hits:
+            continue
+        low, high = min(h.score for h in hits), max(h.score for h in hits)
+        for hit in hits:
+            norm = (hit.score - low) / (high - low) if high > low else 1.0
+            scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight * norm
+            chunks[hit.chunk.id] = hit.chunk
+    return _top(scores, chunks, top_k)
 
 
 def rrf(rankings: list[tuple[list[Hit], float]], k: int, top_k: int) -> list[Hit]:
@@ -35,8 +68,7 @@ def rrf(rankings: list[tuple[list[Hit], float]], k: int, top_k: int) -> list[Hit
         for rank, hit in enumerate(hits, start=1):
             scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight / (k + rank)
             chunks[hit.chunk.id] = hit.chunk
-    best = sorted(scores, key=lambda cid: -scores[cid])[:top_k]
-    return [Hit(chunks[cid], scores[cid]) for cid in best]
+    return _top(scores, chunks, top_k)
 
 
 class Reranker(Protocol):

@@ -17,7 +17,7 @@ import numpy as np
 
 from index.chunking import Chunk
 from index.families import IndexKind, choose_kind, factory_string, make_index, supports_delete, tune
-from index.hybrid import Fusion, Hit, Mode, rrf
+from index.hybrid import Fusion, Hit, Mode
 from index.keyword import KeywordIndex
 
 __all__ = ["FaissIndex", "Hit", "IndexMismatch", "VectorIndex", "MANIFEST_FILE"]
@@ -91,8 +91,7 @@ class FaissIndex:
         if mode == "dense":
             return self.search(vector, top_k)
         depth = max(fusion.depth, top_k)
-        return rrf([(self.search(vector, depth), fusion.dense_weight),
-                    (self.keyword(query, depth), fusion.bm25_weight)], fusion.k, top_k)
+        return fusion.fuse(self.search(vector, depth), self.keyword(query, depth), top_k)
 
     # ---- building and updating -----------------------------------------------------------------
     @classmethod

@@ -6,13 +6,15 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 import httpx
 from anyio import to_thread
 from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from guardrails.grounding_model import make_output_rail
-from index.embedder import Embedder, SentenceTransformerEmbedder
+from guardrails.judge import LLMJudge
+from index.embedder import Embedder, load_embedder
 from index.hybrid import CrossEncoderReranker, Fusion
 from index.live import LiveIndex
 from service.admission import Admission
@@ -50,14 +52,17 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         app.state.keys = keys
         app.state.rate_limiter = TenantRateLimiter(settings.rate_limit, settings.redis_url)
         app.state.admission = Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s)
-        emb = embedder or await to_thread.run_sync(
-            lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads))
+        def load(int8: bool) -> Embedder:
+            return load_embedder(settings.embedder_model, settings.embedder_threads, settings.embedder_backend,
+                                 int8=int8, cache_dir=settings.cache_dir)
+
+        emb = embedder or await to_thread.run_sync(load, False)
         await to_thread.run_sync(emb.embed, ["warm up"])
-        check_emb = emb if embedder or not settings.grounding_int8 else await to_thread.run_sync(
-            lambda: SentenceTransformerEmbedder(settings.embedder_model, threads=settings.embedder_threads, int8=True))
+        check_emb = emb if embedder or not settings.grounding_int8 else await to_thread.run_sync(load, True)
         index = await to_thread.run_sync(lambda: LiveIndex(
             settings.index_dir, emb.name, emb.dim,
-            Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight),
+            Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,
+                   alpha=settings.fusion_alpha),
             CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None))
         app.state.index = index  # hot swap / rollback: service/routes/admin.py
         rails = await to_thread.run_sync(build_rails, settings, emb)
@@ -75,6 +80,11 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                     settings.grounding_model_threshold, settings.grounding_timeout_s)),
                 llm=llm,
                 catalog=catalog,
+                cpu=anyio.CapacityLimiter(settings.cpu_workers),
+                judge=LLMJudge(llm.complete, settings.llm_judge_model or settings.engine_model_name,
+                               settings.llm_judge_routes, catalog.engine_fields,
+                               count=lambda v: metrics.rail_verdicts.labels("llm_judge", v).inc(),
+                               ) if settings.llm_judge_routes else None,
                 tracer=get_tracer(tracer_provider),
             )
             logger.info("gateway ready: engine %s, index %s (%d chunks)",

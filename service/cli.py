@@ -91,11 +91,17 @@ def serve(
 def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert the model for it.")) -> None:
     """Build/collect the local engine artifacts into the cache (reused when present)."""
     from engines.artifacts import Artifacts
+    from index.embedder import resolve_model_path
+    from index.onnx_embedder import export_onnx, onnx_file
 
-    art = Artifacts(_settings().cache_dir)
+    settings = _settings()
+    art = Artifacts(settings.cache_dir)
+    onnx = export_onnx(resolve_model_path(settings.embedder_model),
+                       onnx_file(settings.cache_dir, settings.embedder_model, int8=True), int8=True)
+    console.print(f"embedder (ONNX fp32 + int8): {onnx}")
     console.print(f"llama-server: {art.ensure_llama_server()}")
     console.print(f"model (GGUF): {art.ensure_gguf()}")
-    for name, path in _settings().adapters.items():
+    for name, path in settings.adapters.items():
         console.print(f"adapter {name} (GGUF): {art.ensure_adapter_gguf(name, path)}")
     if vllm:
         console.print(f"vLLM python:  {art.ensure_vllm()}")

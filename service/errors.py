@@ -105,6 +105,13 @@ class Blocked(GatewayError):
     type = "guardrail_violation"
     code = "content_filter"
 
+    @classmethod
+    def by(cls, verdict: Any) -> Blocked:
+        """The error for an input rail's blocking Verdict (names the rail, its score and reason)."""
+        return cls(f"request blocked by input rail {verdict.rail!r}: {verdict.reason}", param="messages",
+                   extra={"rail": verdict.rail, "verdict": verdict.outcome.value, "score": verdict.score,
+                          "reason": verdict.reason})
+
 
 class RailFailed(GatewayError):
     status_code = 503

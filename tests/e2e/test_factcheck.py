@@ -54,3 +54,20 @@ def test_wrong_answer_is_stripped_and_counted(llama_engine: str, gateway_process
     assert all(s["text"] not in streamed for s in streamed_removed)
     assert road.gateway_metric(base, "ragguard_grounding_sentences_total", action="removed") == \
         len(removed) + len(streamed_removed)
+
+
+def test_llm_judge_gives_a_second_opinion_from_the_real_engine(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    """With the judge configured for the grounding endpoint, each claim the model rail passed is put to the
+    engine (whatever the 270M base model answers, it is asked, and the verdict is counted)."""
+    base = gateway_process(llama_engine, **ENV, RAGGUARD_LLM_JUDGE_ROUTES='["/v1/guardrails/grounding"]')
+    r = httpx.post(f"{base}/v1/guardrails/grounding", timeout=600, json={
+        "answer": "The gateway listens on port 8080 [1].",
+        "passages": ["The gateway binds 127.0.0.1:8080 unless RAGGUARD_PORT is set."]})
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["judge"] == {"used": True, "model": road.MODEL}
+    asked = sum(road.gateway_metric(base, "ragguard_rail_verdicts_total", rail="llm_judge", verdict=v)
+                for v in ("supported", "unsupported"))
+    assert asked == 1
+    claim = body["claims"][0]
+    assert claim["verdict"] == "supported" or "LLM judge" in claim["reason"]

@@ -60,7 +60,8 @@ def test_served_by_default_and_registered_in_vllm_and_its_manifest() -> None:
 def test_training_runs_end_to_end_on_a_tiny_set(tmp_path: Path) -> None:
     from finetune.train import train
 
-    cfg = FinetuneConfig.load(data_dir=DATA, out_dir=tmp_path, train_size=4, eval_size=2, loss_eval_size=1)
+    cfg = FinetuneConfig.load(data_dir=DATA, out_dir=tmp_path, train_size=4, eval_size=2, loss_eval_size=1,
+                              epochs=1)
     out = train(cfg, progress=False)
     metrics = json.loads((out / "train_metrics.json").read_text())
     assert metrics["steps"] == 2 and metrics["train_examples"] == 3  # 2 answerable + 1 unanswerable

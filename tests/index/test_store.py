@@ -6,7 +6,7 @@ import pytest
 
 from index.build import build_index, update_index
 from index.embedder import SentenceTransformerEmbedder
-from index.hybrid import Hit, rrf
+from index.hybrid import Fusion, Hit, rrf
 from index.snapshots import SNAPSHOTS, current_version, versions
 from index.store import MANIFEST_FILE, FaissIndex, IndexMismatch
 from tests.conftest import ROOT
@@ -62,6 +62,23 @@ def test_rrf_rewards_chunks_both_rankings_agree_on() -> None:
     a, b, c = (Hit(Chunk(x, x, x, x, 0, 1), 1.0) for x in "abc")
     fused = rrf([([a, b], 1.0), ([c, b], 1.0)], k=60, top_k=3)
     assert [h.chunk.id for h in fused][0] == "b"
+
+
+def test_convex_fusion_keeps_score_margins() -> None:
+    from index.chunking import Chunk
+
+    def hit(cid: str, score: float) -> Hit:
+        return Hit(Chunk(cid, cid, cid, cid, 0, 1), score)
+
+    # dense barely prefers a over b; BM25 strongly prefers b: RRF would tie them, convex picks b
+    dense, bm25 = [hit("a", 0.80), hit("b", 0.79), hit("c", 0.10)], [hit("b", 20.0), hit("a", 2.0)]
+    fused = Fusion(alpha=0.5).fuse(dense, bm25, 3)
+    assert [h.chunk.id for h in fused] == ["b", "a", "c"]
+    assert fused[0].score == pytest.approx(0.5 * (0.69 / 0.70) + 0.5)
+    assert [h.chunk.id for h in Fusion(alpha=1.0).fuse(dense, bm25, 3)] == ["a", "b", "c"]  # dense only
+    assert [h.chunk.id for h in Fusion(alpha=0.0).fuse(dense, bm25, 2)] == ["b", "a"]  # BM25 only
+    assert Fusion(method="rrf").fuse(dense, bm25, 3)[0].chunk.id in {"a", "b"}
+    assert Fusion().fuse([], [hit("x", 3.0)], 1)[0].chunk.id == "x"
 
 
 def test_incremental_update_adds_and_deletes_into_a_new_snapshot(tmp_path: Path,

@@ -64,3 +64,14 @@ async def test_the_embedding_baseline_can_be_selected(make_settings: Callable, g
         body = (await client.post(URL, json={"answer": "The gateway listens on port 8080.",
                                              "passages": PASSAGES})).json()
         assert body["claims"][0]["reason"] == "" and 0.0 <= body["score"] <= 1.0
+
+
+async def test_llm_judge_is_skipped_and_says_so_while_the_engine_is_down(make_settings: Callable,
+                                                                         gateway: Callable) -> None:
+    async with gateway(make_settings(llm_judge_routes=[URL])) as client:
+        r = await client.post(URL, json={"answer": "The gateway listens on port 8080 [1].", "passages": PASSAGES})
+        body = r.json()
+        assert r.status_code == 200 and body["supported"] is True  # the model rail's verdict stands
+        assert body["judge"]["used"] is False and "engine is unavailable" in body["judge"]["reason"]
+        text = (await client.get("/metrics")).text
+        assert metric(text, "ragguard_rail_bypass_total", rail="llm_judge", reason="engine_unavailable") == 1

@@ -39,7 +39,7 @@ RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake \
  && rm -rf /var/lib/apt/lists/*
 ENV RAGGUARD_CACHE_DIR=/opt/ragguard-cache
-RUN pip install --no-cache-dir '.[engine]' && ragguard prepare
+RUN pip install --no-cache-dir '.[engine]' && ragguard prepare --no-embedder
 
 FROM ${PYTHON_IMAGE} AS runtime
 RUN groupadd --gid 10001 app && useradd --uid 10001 --gid app --create-home --shell /usr/sbin/nologin app

@@ -88,7 +88,9 @@ def serve(
 
 
 @app.command()
-def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert the model for it.")) -> None:
+def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert the model for it."),
+            embedder: bool = typer.Option(True, help="Export the embedder to ONNX (gateway side; an engine-only "
+                                                     "image skips it).")) -> None:
     """Build/collect the local engine artifacts into the cache (reused when present)."""
     from engines.artifacts import Artifacts
     from index.embedder import resolve_model_path
@@ -96,9 +98,10 @@ def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert
 
     settings = _settings()
     art = Artifacts(settings.cache_dir)
-    onnx = export_onnx(resolve_model_path(settings.embedder_model),
-                       onnx_file(settings.cache_dir, settings.embedder_model, int8=True), int8=True)
-    console.print(f"embedder (ONNX fp32 + int8): {onnx}")
+    if embedder:
+        onnx = export_onnx(resolve_model_path(settings.embedder_model),
+                           onnx_file(settings.cache_dir, settings.embedder_model, int8=True), int8=True)
+        console.print(f"embedder (ONNX fp32 + int8): {onnx}")
     console.print(f"llama-server: {art.ensure_llama_server()}")
     console.print(f"model (GGUF): {art.ensure_gguf()}")
     for name, path in settings.adapters.items():

@@ -90,10 +90,17 @@ class OnnxEmbedder:
         logger.info("ONNX embedder %s loaded from %s", model, onnx_path)
 
     def embed(self, texts: list[str]) -> np.ndarray:
+        """Batches of similar length (as sentence-transformers does), so little compute goes to padding; a
+        few texts (a query, an answer's claims) go one at a time, which pads nothing."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        out = [self._batch(texts[i:i + self.batch_size]) for i in range(0, len(texts), self.batch_size)]
-        return np.concatenate(out)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        size = 1 if len(texts) <= 4 else self.batch_size
+        out = np.concatenate([self._batch([texts[j] for j in order[i:i + size]])
+                              for i in range(0, len(texts), size)])
+        vectors = np.empty_like(out)
+        vectors[order] = out
+        return vectors
 
     def _batch(self, texts: list[str]) -> np.ndarray:
         enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")

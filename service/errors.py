@@ -20,6 +20,8 @@ Upstream status codes are mapped to this tree in exactly one place: `from_upstre
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -192,3 +194,12 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         return GatewayError("internal error").response()
+
+
+@contextmanager
+def first_error() -> Iterator[None]:
+    """Concurrent stages (a task group) raise this tree's own error, not an ExceptionGroup around it."""
+    try:
+        yield
+    except BaseExceptionGroup as group:
+        raise group.exceptions[0] from None

@@ -25,13 +25,13 @@ from index.embedder import Embedder
 from index.hybrid import Mode as RetrievalMode
 from index.store import Hit, VectorIndex
 from service.catalog import ModelCatalog
-from service.errors import Blocked, InvalidRequest, RailFailed
+from service.errors import Blocked, InvalidRequest, RailFailed, first_error
 from service.llm import LLMClient
 from service.metrics import Metrics
 from service.prompt import build_messages
 from service.schemas import ChatCompletionRequest, ChatMessage
 from service.settings import Settings
-from service.trace import Trace, rail_view, sentence_view
+from service.trace import Trace, report, sentence_view
 
 T = TypeVar("T")
 
@@ -141,22 +141,27 @@ class Pipeline:
     async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
         text = self._prompt_text(request.messages)
 
-        async def run() -> None:
-            async for verdict in self._verdicts(text, trace, stop_on_block=True):
-                if verdict.blocked:
-                    raise Blocked.by(verdict)
-            pii = await self._pii(request.messages, mask=True)
-            if pii is not None:
-                trace.verdicts.append(pii)
-                if pii.blocked:
-                    raise Blocked.by(pii)
+        async def run() -> None:  # PII (spaCy) runs beside the prompt's embedding and rails: two cores
+            pii: list[Verdict | None] = []
+
+            async def mask() -> None:
+                pii.append(await self._pii(request.messages, mask=True))
+
+            with first_error():
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(mask)
+                    async for verdict in self._verdicts(text, trace, stop_on_block=True):
+                        if verdict.blocked:  # PII's answer is no longer wanted
+                            tg.cancel_scope.cancel()
+            trace.verdicts += [v for v in pii if v is not None]
+            if blocked := next((v for v in trace.verdicts if v.blocked), None):
+                raise Blocked.by(blocked)
 
         await self._timed(trace, "input_rails", run)
 
     async def check_messages(self, messages: list[ChatMessage]) -> list[Verdict]:
-        """Every input rail's verdict on a conversation, nothing enforced (POST /v1/guardrails/check).
-
-        A rail that fails raises RailFailed under the fail-closed policy, as on the chat road."""
+        """Every input rail's verdict, nothing enforced (POST /v1/guardrails/check); a failing rail raises
+        RailFailed under the fail-closed policy, as on the chat road."""
         trace = Trace()
         text = self._prompt_text(messages)
         verdicts = [v async for v in self._verdicts(text, trace, stop_on_block=False)]
@@ -254,22 +259,6 @@ class Pipeline:
             self.metrics.grounding.labels("supported" if s.supported else "unsupported",
                                           "kept" if kept else "removed").inc()
 
-    def report(self, request: ChatCompletionRequest, trace: Trace, result: GroundingResult,
-               decision: PolicyDecision) -> dict[str, Any]:
-        """The `ragguard` extension: rail verdicts, per-sentence grounding, timings."""
-        return {
-            "request_id": trace.id,
-            "input_rails": [rail_view(v) for v in trace.verdicts],
-            "grounding": {
-                "policy": self.policy(request),
-                "verdict": decision.verdict,
-                "llm_judge": trace.judged,
-                "supported_ratio": round(result.supported_ratio, 4),
-                "sentences": [sentence_view(s, kept) for s, kept in zip(result.sentences, decision.kept, strict=True)],
-            },
-            "timings": {k: round(v, 6) for k, v in trace.timings.items()},
-        }
-
     def policy(self, request: ChatCompletionRequest) -> str:
         return request.ragguard.grounding_policy or self.settings.grounding_policy
 
@@ -317,7 +306,7 @@ class Pipeline:
                          "finish_reason": finish}],
             "usage": usage,
             "citations": [c.model_dump() for c in trace.citations()],
-            "ragguard": self.report(request, trace, result, decision),
+            "ragguard": report(trace, self.policy(request), result, decision),
         }
 
     async def stream(self, request: ChatCompletionRequest, trace: Trace) -> AsyncIterator[dict[str, Any]]:
@@ -390,7 +379,7 @@ class Pipeline:
         elif policy == "refuse":
             yield chunk({"content": " ".join(s.text for s in checked.sentences)})
         counted = self._count_usage(usage)
-        final = chunk({}, finish, **self.report(request, trace, checked, decision),
+        final = chunk({}, finish, **report(trace, policy, checked, decision),
                       citations=[c.model_dump() for c in trace.citations()])
         if request.stream_options and request.stream_options.include_usage:
             final["usage"] = counted

@@ -10,7 +10,8 @@ from typing import Any
 import numpy as np
 from opentelemetry import trace as otel
 
-from guardrails.verdict import SentenceCheck, Verdict
+from guardrails.policy import PolicyDecision
+from guardrails.verdict import GroundingResult, SentenceCheck, Verdict
 from index.store import Hit
 from service.schemas import Citation
 
@@ -54,3 +55,19 @@ class Trace:
 
     def server_timing(self) -> str:
         return ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in self.timings.items())
+
+
+def report(trace: Trace, policy: str, result: GroundingResult, decision: PolicyDecision) -> dict[str, Any]:
+    """The `ragguard` extension of a chat answer: rail verdicts, per-sentence grounding, timings."""
+    return {
+        "request_id": trace.id,
+        "input_rails": [rail_view(v) for v in trace.verdicts],
+        "grounding": {
+            "policy": policy,
+            "verdict": decision.verdict,
+            "llm_judge": trace.judged,
+            "supported_ratio": round(result.supported_ratio, 4),
+            "sentences": [sentence_view(s, kept) for s, kept in zip(result.sentences, decision.kept, strict=True)],
+        },
+        "timings": {k: round(v, 6) for k, v in trace.timings.items()},
+    }

@@ -25,24 +25,26 @@ def onnx_file(cache_dir: Path, model: str, int8: bool) -> Path:
     return Path(cache_dir) / "onnx" / f"{Path(model).name}-{'int8' if int8 else 'fp32'}.onnx"
 
 
-def export_onnx(model_dir: Path, out: Path, int8: bool) -> Path:
-    """`out` (fp32 or int8 ONNX of the model's transformer), exported from `model_dir` unless already there."""
+def export_onnx(model: str, cache_dir: Path, int8: bool) -> Path:
+    """The fp32 or int8 ONNX graph of `model`'s transformer in the cache dir, exported (int8: quantized from
+    the fp32 one) unless already there."""
+    out, fp32 = onnx_file(cache_dir, model, int8), onnx_file(cache_dir, model, int8=False)
     if out.exists():
         return out
     out.parent.mkdir(parents=True, exist_ok=True)
-    fp32 = out.with_name(out.name.replace("-int8", "-fp32"))
     if not fp32.exists():
+        model_dir = resolve_model_path(model)
         import torch
         from transformers import AutoModel, AutoTokenizer
 
         tok = AutoTokenizer.from_pretrained(model_dir)
-        model = AutoModel.from_pretrained(model_dir).eval()
+        hf = AutoModel.from_pretrained(model_dir).eval()
         sample = tok(["an example sentence"], return_tensors="pt")
 
         class Encoder(torch.nn.Module):  # positional inputs, one output: what the legacy exporter wants
             def __init__(self) -> None:
                 super().__init__()
-                self.model = model
+                self.model = hf
 
             def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
                         token_type_ids: torch.Tensor) -> torch.Tensor:
@@ -75,14 +77,13 @@ class OnnxEmbedder:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
-        path = resolve_model_path(model)
-        onnx_path = export_onnx(path, onnx_file(cache_dir, model, int8), int8)
+        onnx_path = export_onnx(model, cache_dir, int8)
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads or 0
         opts.inter_op_num_threads = 1
         self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
         self._wanted = {i.name for i in self._session.get_inputs()}
-        self.tokenizer = AutoTokenizer.from_pretrained(path)
+        self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model))
         self.name = model
         self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
         self.batch_size = batch_size

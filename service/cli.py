@@ -93,14 +93,12 @@ def prepare(vllm: bool = typer.Option(False, help="Also install vLLM and convert
                                                      "image skips it).")) -> None:
     """Build/collect the local engine artifacts into the cache (reused when present)."""
     from engines.artifacts import Artifacts
-    from index.embedder import resolve_model_path
-    from index.onnx_embedder import export_onnx, onnx_file
+    from index.onnx_embedder import export_onnx
 
     settings = _settings()
     art = Artifacts(settings.cache_dir)
     if embedder:
-        onnx = export_onnx(resolve_model_path(settings.embedder_model),
-                           onnx_file(settings.cache_dir, settings.embedder_model, int8=True), int8=True)
+        onnx = export_onnx(settings.embedder_model, settings.cache_dir, int8=True)
         console.print(f"embedder (ONNX fp32 + int8): {onnx}")
     console.print(f"llama-server: {art.ensure_llama_server()}")
     console.print(f"model (GGUF): {art.ensure_gguf()}")

@@ -223,7 +223,7 @@ async def stage_totals(client: httpx.AsyncClient, gateway: str) -> dict[str, tup
 
 
 async def bench(stack: Stack, model: str, levels: list[int], requests: int, stream_requests: int,
-                max_tokens: int, api_key: str = "", rounds: int = 1) -> list[Level]:
+                max_tokens: int, api_key: str = "", rounds: int = 1, stream_release: str = "token") -> list[Level]:
     questions = load_questions()
     limits = httpx.Limits(max_connections=max(levels) * 2)
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
@@ -235,7 +235,8 @@ async def bench(stack: Stack, model: str, levels: list[int], requests: int, stre
             return direct_bodies[(q, stream)]
 
         def to_gateway(q: str, stream: bool) -> dict[str, Any]:
-            return body(model, q, max_tokens, stream)
+            sent = body(model, q, max_tokens, stream)
+            return {**sent, "ragguard": {"stream_release": stream_release}} if stream else sent
 
         for base, make in ((stack.engine_url, to_engine), (stack.gateway_url, to_gateway)):  # warm both
             await one_plain(client, f"{base}{CHAT}", make(questions[0], False), Run())
@@ -270,8 +271,9 @@ def _diff(a: float | None, b: float | None) -> str:
     return "n/a" if a is None or b is None else f"{(b - a) * 1000:+.0f}"
 
 
-def render(levels: list[Level], max_tokens: int) -> None:
-    table = Table(title=f"Gateway vs direct engine (max_tokens={max_tokens}, temperature 0; latencies in ms)")
+def render(levels: list[Level], max_tokens: int, stream_release: str) -> None:
+    table = Table(title=f"Gateway vs direct engine (max_tokens={max_tokens}, temperature 0, gateway streams "
+                        f"released by {stream_release}; latencies in ms)")
     for col in ("conc", "direct req/s", "gateway req/s", "ratio gw/direct", "direct p50/p95", "gateway p50/p95",
                 "added p50", "added p95", "gw outside generation p50/p95", "TTFT direct p50", "TTFT gateway p50",
                 "TTFT added", "1st sentence direct p50", "TTFT gw - 1st sentence direct",
@@ -314,6 +316,8 @@ def main(
     api_key: str = typer.Option("", envvar="LOADTEST_API_KEY", help="Bearer key for a gateway outside dev mode."),
     rounds: int = typer.Option(1, min=1, help="Rounds per level, direct and gateway side by side in each; the "
                                               "ratio is the median of the rounds' ratios."),
+    stream_release: str = typer.Option("token", help="The gateway's streams: token (text as the engine makes it, "
+                                                     "verdicts after) or sentence (each sentence once checked)."),
 ) -> None:
     """Measure what the gateway adds on top of the engine."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
@@ -322,8 +326,8 @@ def main(
     stack_cm = local_stack() if start_stack else nullcontext(Stack(engine_url, gateway_url))
     with stack_cm as stack:
         results = asyncio.run(bench(stack, model, levels, requests, stream_requests, max_tokens,
-                                      api_key, rounds))
-    render(results, max_tokens)
+                                      api_key, rounds, stream_release))
+    render(results, max_tokens, stream_release)
     if out is not None:
         out.write_text(json.dumps([asdict(r) for r in results], indent=2), encoding="utf-8")
 

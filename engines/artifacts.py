@@ -25,7 +25,7 @@ class Artifacts:
 
     @property
     def llama_server(self) -> Path:
-        return self.cache / f"llama.cpp-{LLAMA_CPP_VERSION}" / "bin" / "llama-server"
+        return self.cache / f"llama.cpp-{LLAMA_CPP_VERSION}-isa" / "bin" / "llama-server"  # see build_llama_server.sh
 
     @property
     def gguf(self) -> Path:

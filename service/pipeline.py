@@ -262,9 +262,19 @@ class Pipeline:
     def policy(self, request: ChatCompletionRequest) -> str:
         return request.ragguard.grounding_policy or self.settings.grounding_policy
 
+    def release(self, request: ChatCompletionRequest) -> str:
+        """How a stream releases text: "token" only under annotate, where nothing is removed; strip and refuse
+        hold each sentence until it is checked. Asking for "token" with another policy is a 400."""
+        asked = request.ragguard.stream_release
+        if asked == "token" and self.policy(request) != "annotate":
+            raise InvalidRequest("stream_release 'token' needs grounding_policy 'annotate': strip and refuse "
+                                 "release a sentence only once it is checked", param="ragguard.stream_release")
+        return (asked or self.settings.stream_release) if self.policy(request) == "annotate" else "sentence"
+
     # ---- the road ------------------------------------------------------------------------------
     async def prepare(self, request: ChatCompletionRequest) -> Trace:
         """Input rails, then retrieval. Raises Blocked before the engine is ever called."""
+        self.release(request)  # a bad combination is refused before any work
         trace = Trace(span=self.tracer.start_span("chat.completions", attributes={"ragguard.model": request.model}),
                       judged=bool(self.judge and self.judge.wanted(request.model)))
         try:
@@ -314,8 +324,11 @@ class Pipeline:
 
         annotate/strip release sentence by sentence; a sentence strip removes is announced by a chunk with
         no content and `ragguard.sentence.kept == false`. refuse holds the answer until it is checked whole.
+        annotate with stream_release "token" passes text on as it comes and sends each sentence's verdict in
+        a chunk with no content once it is checked.
         """
         policy = self.policy(request)
+        tokens = self.release(request) == "token"
         payload = self.engine_payload(request, trace)
         splitter = SentenceStream()
         checked = GroundingResult([])
@@ -339,7 +352,9 @@ class Pipeline:
             if policy == "refuse":
                 return  # held until the whole answer is checked
             for s in result.sentences:
-                if policy == "annotate" or s.supported:
+                if tokens:
+                    yield chunk({}, sentence=sentence_view(s))
+                elif policy == "annotate" or s.supported:
                     yield chunk({"content": s.text + " "}, sentence=sentence_view(s))
                 else:
                     yield chunk({}, sentence=sentence_view(s, kept=False))
@@ -361,6 +376,8 @@ class Pipeline:
                 for choice in part.get("choices") or []:
                     finish = choice.get("finish_reason") or finish
                     delta = (choice.get("delta") or {}).get("content") or ""
+                    if tokens and delta:
+                        yield chunk({"content": delta})
                     async for out in release(splitter.feed(delta)):
                         yield out
             async for out in release(splitter.flush()):

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from service.settings import GroundingPolicy
+from service.settings import GroundingPolicy, StreamRelease
 
 
 class ContentPart(BaseModel):
@@ -40,6 +40,7 @@ class RagguardOptions(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     grounding_policy: GroundingPolicy | None = None
+    stream_release: StreamRelease | None = None  # annotate only: see Settings.stream_release
     top_k: int | None = Field(default=None, ge=1, le=50)
     retrieval: bool = True
 

@@ -9,6 +9,7 @@ from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 GroundingPolicy = Literal["annotate", "strip", "refuse"]
+StreamRelease = Literal["sentence", "token"]
 FailPolicy = Literal["closed", "open"]
 RailMode = Literal["block", "flag", "off"]
 PIIMode = Literal["mask", "block", "flag", "off"]
@@ -95,6 +96,9 @@ class Settings(BaseSettings):
     input_rail_policy: FailPolicy = "closed"
     output_rail_policy: FailPolicy = "closed"
     grounding_policy: GroundingPolicy = "annotate"
+    # streaming under annotate: "sentence" releases each sentence with its verdict; "token" passes text on as
+    # the engine makes it and sends each verdict when its sentence is checked (strip/refuse always hold)
+    stream_release: StreamRelease = "sentence"
     grounding_threshold: float = Field(default=0.55, ge=-1.0, le=1.0)  # the embedding rail's cosine
     grounding_rail: Literal["model", "embedding"] = "model"  # trained support model, or the cosine baseline
     grounding_model_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the model's own

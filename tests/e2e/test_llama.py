@@ -51,3 +51,24 @@ def test_readyz_follows_the_engine(llama_engine: str, gateway_process) -> None: 
     up = gateway_process(llama_engine)
     ready = httpx.get(f"{up}/readyz")
     assert ready.status_code == 200 and ready.json()["index_loaded"]
+
+
+def test_token_release_streams_text_before_its_verdict(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    """annotate + stream_release "token": text flows as the engine makes it, each sentence's verdict follows
+    in a chunk of its own, and the assembled text is the whole answer."""
+    from openai import OpenAI
+
+    base = gateway_process(llama_engine)
+    client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0, timeout=300)
+    chunks = list(client.chat.completions.create(
+        model=road.MODEL, max_tokens=64, stream=True, messages=[{"role": "user", "content": road.QUESTION}],
+        extra_body={"ragguard": {"grounding_policy": "annotate", "stream_release": "token"}}))
+    ext = [c.model_extra.get("ragguard") or {} for c in chunks]
+    text = [c.choices[0].delta.content or "" for c in chunks]
+    verdicts = [i for i, e in enumerate(ext) if "sentence" in e]
+    assert verdicts, "no sentence verdicts"
+    assert all(not text[i] for i in verdicts)  # a verdict chunk carries no text
+    first_text = next(i for i, t in enumerate(text) if t)
+    assert first_text < verdicts[0]  # text is released before its sentence is checked
+    checked = [e["sentence"]["text"] for e in ext if "sentence" in e]
+    assert " ".join(checked).split() == "".join(text).split()  # every released word was checked

@@ -32,3 +32,12 @@ def test_clean_text_passes(rail: PIIRail) -> None:
     masked, verdict = rail.mask(text)
     assert masked == text
     assert verdict.outcome is Outcome.PASS
+
+
+def test_lean_pipeline_keeps_context_words_and_names(rail: PIIRail) -> None:
+    """NER alone plus lower-cased lemmas: names are still found, and context words ("driver's license")
+    still lift a weak pattern above the threshold, as the full pipeline's lemmas did."""
+    nlp = rail.analyzer.nlp_engine.nlp["en"]
+    assert nlp.pipe_names == ["ragguard_lower_lemma", "ner"]
+    found = {r.entity_type for r in rail.analyze("My driver's license number is 6940579 and I am John Smith.")}
+    assert {"US_DRIVER_LICENSE", "PERSON"} <= found

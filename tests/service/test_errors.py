@@ -51,6 +51,13 @@ async def test_bad_requests_get_400_envelopes(make_settings: Callable, gateway: 
         assert r.status_code == 404
         assert_envelope(r.json(), "invalid_request_error")
 
+        # token release would show text before its check: only annotate allows it
+        r = await client.post(CHAT, json={**QUESTION, "stream": True,
+                                          "ragguard": {"grounding_policy": "strip", "stream_release": "token"}})
+        assert r.status_code == 400 and r.json()["error"]["param"] == "ragguard.stream_release"
+        r = await client.post(CHAT, json={**QUESTION, "ragguard": {"stream_release": "word"}})
+        assert r.status_code == 400
+
 
 async def test_oversized_body_is_413(make_settings: Callable, gateway: Callable) -> None:
     async with gateway(make_settings(max_body_bytes=2048)) as client:

@@ -38,7 +38,10 @@ FROM build AS engine-build
 RUN apt-get update \
  && apt-get install -y --no-install-recommends cmake \
  && rm -rf /var/lib/apt/lists/*
-ENV RAGGUARD_CACHE_DIR=/opt/ragguard-cache
+# LLAMA_ISA=portable builds llama-server for x86-64-v3 (AVX2), so the image runs on other nodes than the
+# build host; native uses every instruction set of the build host's CPU (AMX never).
+ARG LLAMA_ISA=portable
+ENV RAGGUARD_CACHE_DIR=/opt/ragguard-cache RAGGUARD_LLAMA_ISA=${LLAMA_ISA}
 RUN pip install --no-cache-dir '.[engine]' && ragguard prepare --no-embedder
 
 FROM ${PYTHON_IMAGE} AS runtime

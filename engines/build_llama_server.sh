@@ -21,10 +21,12 @@ if [ ! -f "$OUT/src/llama.cpp/CMakeLists.txt" ]; then
 fi
 # This CPU's instruction sets, named one by one instead of -march=native, leaving AMX out: some hosts
 # advertise AMX in cpuid yet fault on its first tile instruction (SIGILL in tinygemm_kernel_amx), and
-# AMX buys nothing for a 270M model on a few cores.
+# AMX buys nothing for a 270M model on a few cores. RAGGUARD_LLAMA_ISA=portable builds for x86-64-v3
+# (AVX2, FMA, F16C, BMI2) instead: for an image that runs on other machines than the one it was built on.
 ISA=()
 if [ "$(uname -m)" = "x86_64" ]; then
   flags=" $(grep -m1 '^flags' /proc/cpuinfo | cut -d: -f2) "
+  if [ "${RAGGUARD_LLAMA_ISA:-native}" = "portable" ]; then flags=" sse4_2 f16c fma bmi2 avx avx2 "; fi
   has() { [[ "$flags" == *" $1 "* ]]; }
   for pair in sse4_2:SSE42 f16c:F16C fma:FMA bmi2:BMI2 avx:AVX avx2:AVX2 avx_vnni:AVX_VNNI \
               avx512vbmi:AVX512_VBMI avx512_vnni:AVX512_VNNI avx512_bf16:AVX512_BF16; do

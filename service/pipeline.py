@@ -262,19 +262,13 @@ class Pipeline:
     def policy(self, request: ChatCompletionRequest) -> str:
         return request.ragguard.grounding_policy or self.settings.grounding_policy
 
-    def release(self, request: ChatCompletionRequest) -> str:
-        """How a stream releases text: "token" only under annotate, where nothing is removed; strip and refuse
-        hold each sentence until it is checked. Asking for "token" with another policy is a 400."""
-        asked = request.ragguard.stream_release
-        if asked == "token" and self.policy(request) != "annotate":
-            raise InvalidRequest("stream_release 'token' needs grounding_policy 'annotate': strip and refuse "
-                                 "release a sentence only once it is checked", param="ragguard.stream_release")
-        return (asked or self.settings.stream_release) if self.policy(request) == "annotate" else "sentence"
+    def stream_release(self, request: ChatCompletionRequest) -> str:
+        return request.ragguard.release_for(self.policy(request), self.settings.stream_release)
 
     # ---- the road ------------------------------------------------------------------------------
     async def prepare(self, request: ChatCompletionRequest) -> Trace:
         """Input rails, then retrieval. Raises Blocked before the engine is ever called."""
-        self.release(request)  # a bad combination is refused before any work
+        self.stream_release(request)  # a bad combination is refused before any work
         trace = Trace(span=self.tracer.start_span("chat.completions", attributes={"ragguard.model": request.model}),
                       judged=bool(self.judge and self.judge.wanted(request.model)))
         try:
@@ -328,7 +322,7 @@ class Pipeline:
         a chunk with no content once it is checked.
         """
         policy = self.policy(request)
-        tokens = self.release(request) == "token"
+        tokens = self.stream_release(request) == "token"
         payload = self.engine_payload(request, trace)
         splitter = SentenceStream()
         checked = GroundingResult([])

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from service.errors import InvalidRequest
 from service.settings import GroundingPolicy, StreamRelease
 
 
@@ -41,6 +42,16 @@ class RagguardOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grounding_policy: GroundingPolicy | None = None
     stream_release: StreamRelease | None = None  # annotate only: see Settings.stream_release
+
+    def release_for(self, policy: str, default: StreamRelease) -> StreamRelease:
+        """How a stream under `policy` releases text: "token" only under annotate, where nothing is removed;
+        strip and refuse hold each sentence until it is checked, and asking them for "token" is a 400."""
+        if policy == "annotate":
+            return self.stream_release or default
+        if self.stream_release == "token":
+            raise InvalidRequest("stream_release 'token' needs grounding_policy 'annotate': strip and refuse "
+                                 "release a sentence only once it is checked", param="ragguard.stream_release")
+        return "sentence"
     top_k: int | None = Field(default=None, ge=1, le=50)
     retrieval: bool = True
 

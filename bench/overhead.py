@@ -36,7 +36,7 @@ from index.chunking import Chunk
 from index.hybrid import Hit
 from loadtests.questions import load_questions
 from loadtests.stack import Stack, local_stack
-from service.prompt import build_messages
+from service.prompt import engine_payload
 from service.schemas import ChatCompletionRequest
 from service.settings import Settings
 
@@ -90,16 +90,15 @@ def body(model: str, question: str, max_tokens: int, stream: bool) -> dict[str, 
 async def engine_bodies(client: httpx.AsyncClient, gateway: str, model: str, questions: list[str],
                         max_tokens: int) -> dict[tuple[str, bool], dict[str, Any]]:
     """What the gateway sends the engine for each question: its retrieval, its prompt, its stop strings."""
-    out = {}
+    out, settings = {}, Settings(dev_mode=True)
     for q in questions:
         resp = await client.post(f"{gateway}/v1/retrieve", json={"query": q})
         resp.raise_for_status()
         hits = [Hit(Chunk(h["id"], h["source"], h["title"], h["text"], h["start"], h["end"]), h["score"])
                 for h in resp.json()["data"]]
-        request = ChatCompletionRequest(model=model, messages=[{"role": "user", "content": q}])
         for stream in (False, True):
-            out[(q, stream)] = {**body(model, q, max_tokens, stream), "messages": build_messages(request, hits),
-                                "stop": Settings.model_fields["engine_stop"].default}
+            request = ChatCompletionRequest.model_validate(body(model, q, max_tokens, stream))
+            out[(q, stream)] = {**engine_payload(request, hits, settings), "stream": stream}
     return out
 
 

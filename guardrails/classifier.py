@@ -21,6 +21,13 @@ from guardrails.verdict import Outcome, Verdict
 from index.embedder import Embedder
 
 DEFAULT_HEAD = Path(__file__).resolve().parent / "models" / "input_head.npz"
+DEFAULT_HEAD_INT8 = DEFAULT_HEAD.with_name("input_head_int8.npz")  # trained on int8 ONNX prompt vectors
+
+
+def head_path(int8: bool) -> Path:
+    """The committed head that matches the prompt embedder: trained on int8 or on fp32 vectors."""
+    return DEFAULT_HEAD_INT8 if int8 else DEFAULT_HEAD
+
 
 # label -> description; the label of the nearest description names a harmful prompt's category.
 DEFAULT_TAXONOMY: dict[str, str] = {

@@ -2,7 +2,7 @@
 hybrid. The fusion (convex alpha; RRF's k and weights) is tuned on a dev split (half the questions, by
 id) and reported on the other.
 
-    python -m index eval ../shared/data --out var/retrieval_eval.json
+    python -m index eval ../shared/data --out var/retrieval_eval.json [--query-int8]
 
 PubMedQA (expert set): each abstract is a document; a hit is any chunk of the question's abstract.
 COVID-QA (SQuAD format): long articles are chunked; a hit is a chunk that holds the answer span.
@@ -111,16 +111,22 @@ def _percentiles(ms: list[float]) -> dict[str, float]:
 
 
 def evaluate(sets: list[QASet], embedder: Embedder, max_tokens: int = 200, overlap_tokens: int = 40,
-             log: Callable[[str], None] = lambda _: None) -> dict[str, Any]:
+             log: Callable[[str], None] = lambda _: None, query_embedder: Embedder | None = None) -> dict[str, Any]:
     """Index each set's documents, rank its questions three ways, tune RRF on each set's dev split (one
-    corpus, one setting: what an operator does for theirs), report on the held-out split."""
+    corpus, one setting: what an operator does for theirs), report on the held-out split.
+
+    `query_embedder` (default: `embedder`) embeds the questions, e.g. an int8 copy against the fp32 index.
+    Each question is embedded alone, as the gateway embeds a query: int8 vectors depend on their batch mates.
+    """
     offsets = offsets_for(embedder)
+    queries = query_embedder or embedder
     prepared = []
     for qa in sets:
         chunks = [c for d in qa.documents for c in chunk_document(d, max_tokens, overlap_tokens, offsets)]
         log(f"{qa.name}: embedding {len(chunks)} chunks of {len(qa.documents)} documents")
         index = FaissIndex.build(chunks, embedder.embed([c.text for c in chunks]), embedder.name, "flat")
-        vectors = embedder.embed([q.text for q in qa.questions])
+        vectors = np.vstack([queries.embed([q.text]) for q in qa.questions]) if qa.questions \
+            else np.zeros((0, embedder.dim), np.float32)
         dense = [index.search(v, DEPTH) for v in vectors]
         bm25 = [index.keyword(q.text, DEPTH) for q in qa.questions]
         prepared.append((qa, index, vectors, dense, bm25, len(chunks)))
@@ -154,7 +160,7 @@ def evaluate(sets: list[QASet], embedder: Embedder, max_tokens: int = 200, overl
         embed_ms = []
         for q in questions[:50]:
             started = time.perf_counter()
-            embedder.embed([q.text])
+            queries.embed([q.text])
             embed_ms.append((time.perf_counter() - started) * 1000)
         report["sets"][qa.name] = {"documents": len(qa.documents), "chunks": n_chunks,
                                    "fusion": {"method": fusion.method, "alpha": fusion.alpha,

@@ -56,9 +56,10 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
             return load_embedder(settings.embedder_model, settings.embedder_threads, settings.embedder_backend,
                                  int8=int8, cache_dir=settings.cache_dir)
 
-        emb = embedder or await to_thread.run_sync(load, False)
+        emb = embedder or await to_thread.run_sync(load, settings.embedder_int8)
         await to_thread.run_sync(emb.embed, ["warm up"])
-        check_emb = emb if embedder or not settings.grounding_int8 else await to_thread.run_sync(load, True)
+        check_emb = emb if embedder or settings.grounding_int8 == settings.embedder_int8 \
+            else await to_thread.run_sync(load, settings.grounding_int8)
         index = await to_thread.run_sync(lambda: LiveIndex(
             settings.index_dir, emb.name, emb.dim,
             Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,

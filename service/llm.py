@@ -9,7 +9,7 @@ from typing import Any, Protocol, TypeVar
 
 import anyio
 import httpx
-from httpx_sse import SSEError, aconnect_sse
+from httpx_sse import EventSource, SSEError, aconnect_sse
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from service.breaker import BreakerState, CircuitBreaker
@@ -91,7 +91,7 @@ class OpenAIEngineClient:
     Phases: connect (httpx; `engine_connect_timeout`), first token (streaming: response headers and the
     first chunk with text; `engine_first_token_timeout`), total (the whole call; `engine_timeout`). A
     non-streaming engine sends nothing until it is done, so only connect and total apply there.
-    Retries only failures before the request was sent (nothing can have been generated or streamed).
+    Both calls retry only failures before the request was sent (nothing can have been generated or streamed).
     """
 
     def __init__(self, http: httpx.AsyncClient, settings: Settings, metrics: Metrics) -> None:
@@ -156,6 +156,13 @@ class OpenAIEngineClient:
                 return await self._http.post(path, json=payload)
         raise AssertionError("unreachable")
 
+    async def _open_sse(self, scope: AsyncExitStack, body: dict[str, Any]) -> EventSource:
+        async for attempt in self._retrying.copy():
+            with attempt:
+                return await scope.enter_async_context(aconnect_sse(self._http, "POST", "/v1/chat/completions",
+                                                                    json=body))
+        raise AssertionError("unreachable")
+
     async def complete(self, payload: dict[str, Any]) -> dict[str, Any]:
         total_at = anyio.current_time() + self._total_s
         async with self._engine_call():
@@ -175,8 +182,7 @@ class OpenAIEngineClient:
         total_at = now + self._total_s
         async with self._engine_call(), AsyncExitStack() as scope:
             # Leaving this block (done, error, timeout, or the client went away) closes the engine request.
-            source = await self._by(self._phase(first_token_at, total_at), scope.enter_async_context(
-                aconnect_sse(self._http, "POST", "/v1/chat/completions", json=body)))
+            source = await self._by(self._phase(first_token_at, total_at), self._open_sse(scope, body))
             if source.response.status_code != 200:
                 await source.response.aread()
                 raise from_upstream_status(source.response.status_code, _detail(source.response))

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
+
+from guardrails.policy import PolicyDecision
+from guardrails.verdict import GroundingResult
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120)
 STAGES = ("input_rails", "retrieval", "generation", "output_rails")
@@ -65,3 +69,15 @@ class Metrics:
                                         "Engine circuit breaker state changes, by the state entered.",
                                         ["state"], registry=r),
         )
+
+    def count_usage(self, usage: dict[str, Any] | None) -> dict[str, int]:
+        """Count the engine's token usage; returns it in OpenAI's shape (zeros when the engine sent none)."""
+        usage = usage or {}
+        p, c = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+        self.tokens.labels("in").inc(p)
+        self.tokens.labels("out").inc(c)
+        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
+
+    def count_sentences(self, result: GroundingResult, decision: PolicyDecision) -> None:
+        for s, kept in zip(result.sentences, decision.kept, strict=True):
+            self.grounding.labels("supported" if s.supported else "unsupported", "kept" if kept else "removed").inc()

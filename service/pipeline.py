@@ -5,8 +5,10 @@ Stages never call each other; the pipeline calls them in order and passes plain 
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -18,17 +20,17 @@ from opentelemetry import trace as otel
 from guardrails.documents import DocumentRail
 from guardrails.judge import LLMJudge
 from guardrails.pii import PIIRail
-from guardrails.policy import PolicyDecision, decide
-from guardrails.sentences import SentenceStream, split_sentences
+from guardrails.policy import decide
 from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, Verdict
 from index.embedder import Embedder
 from index.hybrid import Mode as RetrievalMode
 from index.store import Hit, VectorIndex
+from service.answer import Answer
 from service.catalog import ModelCatalog
 from service.errors import Blocked, InvalidRequest, RailFailed, first_error
 from service.llm import LLMClient
 from service.metrics import Metrics
-from service.prompt import build_messages
+from service.prompt import engine_payload
 from service.schemas import ChatCompletionRequest, ChatMessage
 from service.settings import Settings
 from service.trace import Trace, report, sentence_view
@@ -211,22 +213,8 @@ class Pipeline:
         self.metrics.retrieved_chunks.observe(len(trace.hits))
 
     def engine_payload(self, request: ChatCompletionRequest, trace: Trace) -> dict[str, Any]:
-        s = self.settings
-        wanted = request.max_completion_tokens or request.max_tokens or s.default_max_tokens
-        stop = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
-        payload: dict[str, Any] = {
-            "model": request.model,
-            "messages": build_messages(request, trace.hits),
-            "max_tokens": min(wanted, s.max_tokens_cap),
-            "stop": (stop + s.engine_stop)[:8],
-            "temperature": 0.2 if request.temperature is None else request.temperature,
-        }
-        for key in ("top_p", "seed", "presence_penalty", "frequency_penalty"):
-            if (value := getattr(request, key)) is not None:
-                payload[key] = value
-        if self.catalog is not None:
-            payload.update(self.catalog.engine_fields(request.model))
-        return payload
+        fields = self.catalog.engine_fields(request.model) if self.catalog is not None else {}
+        return engine_payload(request, trace.hits, self.settings, fields)
 
     async def check_output(self, sentences: list[str], trace: Trace) -> GroundingResult:
         async def run() -> GroundingResult:
@@ -246,18 +234,6 @@ class Pipeline:
             self.metrics.rail_verdicts.labels(self.output_rail.name,
                                               "supported" if s.supported else "unsupported").inc()
         return result
-
-    def _count_usage(self, usage: dict[str, Any] | None) -> dict[str, int]:
-        usage = usage or {}
-        p, c = int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
-        self.metrics.tokens.labels("in").inc(p)
-        self.metrics.tokens.labels("out").inc(c)
-        return {"prompt_tokens": p, "completion_tokens": c, "total_tokens": p + c}
-
-    def _count_sentences(self, result: GroundingResult, decision: PolicyDecision) -> None:
-        for s, kept in zip(result.sentences, decision.kept, strict=True):
-            self.metrics.grounding.labels("supported" if s.supported else "unsupported",
-                                          "kept" if kept else "removed").inc()
 
     def policy(self, request: ChatCompletionRequest) -> str:
         return request.ragguard.grounding_policy or self.settings.grounding_policy
@@ -286,31 +262,59 @@ class Pipeline:
             trace.span.set_status(otel.StatusCode.ERROR, type(error).__name__)
         trace.span.end()
 
+    async def _check_more(self, answer: Answer, sentences: list[str], trace: Trace) -> GroundingResult:
+        """Check newly finished sentences and add their verdicts to the answer's."""
+        result = await self.check_output(sentences, trace) if sentences else GroundingResult([])
+        answer.checked.sentences.extend(result.sentences)
+        return result
+
+    async def _generate_checked(self, payload: dict[str, Any], trace: Trace) -> Answer:
+        """A non-streaming answer read from the engine as a stream: a reader takes the parts as they come (and
+        times generation to the last one) while each finished sentence is checked as the engine writes on."""
+        answer, started = Answer(), time.perf_counter()
+        send, receive = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
+
+        async def read() -> None:
+            with self.tracer.start_as_current_span("generation", context=otel.set_span_in_context(trace.span)):
+                async with send, aclosing(self.llm.stream(payload)) as parts:
+                    async for part in parts:
+                        send.send_nowait(part)
+            self._observe(trace, "generation", time.perf_counter() - started)
+
+        with first_error():
+            async with anyio.create_task_group() as tg, receive:
+                tg.start_soon(read)
+                async for part in receive:
+                    done = answer.feed(part)[1]
+                    while True:  # whatever else has arrived meanwhile is checked in the same call
+                        try:
+                            done += answer.feed(receive.receive_nowait())[1]
+                        except (anyio.WouldBlock, anyio.EndOfStream):
+                            break
+                    await self._check_more(answer, done, trace)
+        await self._check_more(answer, answer.flush(), trace)
+        return answer
+
     async def complete(self, request: ChatCompletionRequest, trace: Trace) -> dict[str, Any]:
         """Generation and the output check for a non-streaming request: an OpenAI response body."""
         payload = self.engine_payload(request, trace)
-        body = await self._timed(trace, "generation", lambda: self.llm.complete(payload))
-        choice = body["choices"][0]
-        answer = (choice.get("message") or {}).get("content") or ""
-        usage = self._count_usage(body.get("usage"))
-        sentences = split_sentences(answer)
-        result = await self.check_output(sentences, trace)
-        decision = decide(result, self.policy(request), self.settings.refuse_min_supported)
-        self._count_sentences(result, decision)
-        if decision.refused:
-            content, finish = self.settings.refusal_message, "content_filter"
-        elif all(decision.kept):
-            content, finish = answer.strip(), choice.get("finish_reason") or "stop"
-        else:
-            content = " ".join(s for s, k in zip(sentences, decision.kept, strict=True) if k)
-            finish = choice.get("finish_reason") or "stop"
+        if self.settings.check_during_generation:
+            answer = await self._generate_checked(payload, trace)
+        else:  # one engine call, then the whole answer is checked
+            body = await self._timed(trace, "generation", lambda: self.llm.complete(payload))
+            answer, sentences = Answer.whole(body)
+            await self._check_more(answer, sentences, trace)
+        usage = self.metrics.count_usage(answer.usage)
+        decision = decide(answer.checked, self.policy(request), self.settings.refuse_min_supported)
+        self.metrics.count_sentences(answer.checked, decision)
+        content, finish = answer.content(decision, self.settings.refusal_message)
         return {
             "id": trace.id, "object": "chat.completion", "created": trace.created, "model": request.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
                          "finish_reason": finish}],
             "usage": usage,
             "citations": [c.model_dump() for c in trace.citations()],
-            "ragguard": report(trace, self.policy(request), result, decision),
+            "ragguard": report(trace, self.policy(request), answer.checked, decision),
         }
 
     async def stream(self, request: ChatCompletionRequest, trace: Trace) -> AsyncIterator[dict[str, Any]]:
@@ -324,9 +328,7 @@ class Pipeline:
         policy = self.policy(request)
         tokens = self.stream_release(request) == "token"
         payload = self.engine_payload(request, trace)
-        splitter = SentenceStream()
-        checked = GroundingResult([])
-        finish, usage = "stop", None
+        answer = Answer()
         gen_started = time.perf_counter()
         gen_span = self.tracer.start_span("generation", context=otel.set_span_in_context(trace.span))
 
@@ -339,10 +341,7 @@ class Pipeline:
             return out
 
         async def release(sentences: list[str]) -> AsyncIterator[dict[str, Any]]:
-            if not sentences:
-                return
-            result = await self.check_output(sentences, trace)
-            checked.sentences.extend(result.sentences)
+            result = await self._check_more(answer, sentences, trace)
             if policy == "refuse":
                 return  # held until the whole answer is checked
             for s in result.sentences:
@@ -366,15 +365,12 @@ class Pipeline:
         try:
             yield chunk({"role": "assistant", "content": ""})
             async for part in engine_parts():
-                usage = part.get("usage") or usage
-                for choice in part.get("choices") or []:
-                    finish = choice.get("finish_reason") or finish
-                    delta = (choice.get("delta") or {}).get("content") or ""
-                    if tokens and delta:
-                        yield chunk({"content": delta})
-                    async for out in release(splitter.feed(delta)):
-                        yield out
-            async for out in release(splitter.flush()):
+                delta, done = answer.feed(part)
+                if tokens and delta:
+                    yield chunk({"content": delta})
+                async for out in release(done):
+                    yield out
+            async for out in release(answer.flush()):
                 yield out
         finally:
             await parts.aclose()  # however the stream ends (done, error, client gone): close the engine request
@@ -382,14 +378,15 @@ class Pipeline:
             self._observe(trace, "generation",
                           time.perf_counter() - gen_started - trace.timings.get("output_rails", 0.0))
 
+        checked, finish = answer.checked, answer.finish
         decision = decide(checked, policy, self.settings.refuse_min_supported)
-        self._count_sentences(checked, decision)
+        self.metrics.count_sentences(checked, decision)
         if decision.refused:
             finish = "content_filter"
             yield chunk({"content": self.settings.refusal_message})
         elif policy == "refuse":
             yield chunk({"content": " ".join(s.text for s in checked.sentences)})
-        counted = self._count_usage(usage)
+        counted = self.metrics.count_usage(answer.usage)
         final = chunk({}, finish, **report(trace, policy, checked, decision),
                       citations=[c.model_dump() for c in trace.citations()])
         if request.stream_options and request.stream_options.include_usage:

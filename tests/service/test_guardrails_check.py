@@ -41,12 +41,18 @@ class RecordingEngine:
     def __call__(self, request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/models":
             return httpx.Response(200, json={"object": "list", "data": [{"id": MODEL}]})
-        self.requests.append(json.loads(request.content))
+        body = json.loads(request.content)
+        self.requests.append(body)
+        answer, usage = "The window is on Sundays.", {"prompt_tokens": 10, "completion_tokens": 5}
+        if body.get("stream"):  # how the gateway reads answers by default (RAGGUARD_CHECK_DURING_GENERATION)
+            parts = [{"choices": [{"index": 0, "delta": {"content": answer}, "finish_reason": "stop"}]},
+                     {"choices": [], "usage": usage}]
+            sse = "".join(f"data: {json.dumps(p)}\n\n" for p in parts) + "data: [DONE]\n\n"
+            return httpx.Response(200, headers={"content-type": "text/event-stream"}, content=sse.encode())
         return httpx.Response(200, json={
             "id": "x", "object": "chat.completion", "created": 0, "model": MODEL,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": "The window is on Sundays."},
-                         "finish_reason": "stop"}],
-            "usage": {"prompt_tokens": 10, "completion_tokens": 5}})
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+            "usage": usage})
 
 
 async def test_check_reports_every_rail_with_the_engine_down(make_settings: Callable, gateway: Callable) -> None:

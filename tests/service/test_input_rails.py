@@ -2,8 +2,12 @@
 
 from collections.abc import Callable
 
+import numpy as np
 import pytest
 
+from guardrails.classifier import Head, InjectionClassifierRail, head_path
+from service.rails import build_rails
+from service.settings import Settings
 from tests.conftest import MODEL
 
 CHAT = "/v1/chat/completions"
@@ -29,3 +33,20 @@ async def test_safe_prompts_pass_every_input_rail(make_settings: Callable, gatew
     async with gateway(make_settings()) as client:  # no engine: passing the rails ends at 503
         r = await client.post(CHAT, json=ask(text))
         assert r.status_code == 503 and r.json()["error"]["code"] == "engine_unavailable"
+
+
+class _StubEmbedder:
+    name, dim = "stub", 384
+
+    def __init__(self, int8: bool) -> None:
+        self.int8 = int8
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        return np.full((len(texts), self.dim), self.dim ** -0.5, dtype=np.float32)
+
+
+@pytest.mark.parametrize("int8", [False, True])
+def test_the_input_head_matches_the_prompt_embedders_precision(int8: bool) -> None:
+    rails = build_rails(Settings(dev_mode=True, pii_mode="off"), _StubEmbedder(int8))
+    scorer = next(r.scorer for r in rails.input if isinstance(r, InjectionClassifierRail))
+    assert scorer.head.thresholds == Head.load(head_path(int8)).thresholds  # each head has its own thresholds

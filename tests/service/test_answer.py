@@ -1,0 +1,61 @@
+"""Non-streaming answers: read from the engine as a stream and checked sentence by sentence while the engine
+writes on (the default), or one engine call and one check (RAGGUARD_CHECK_DURING_GENERATION=false)."""
+
+from collections.abc import Callable
+
+import pytest
+
+from guardrails.policy import PolicyDecision
+from guardrails.verdict import SentenceCheck
+from service.answer import Answer
+from tests.conftest import MODEL, free_port
+from tests.faulty_engine import faulty_engine
+from tests.service.test_errors import metric
+from tests.service.test_stream_safety import SUPPORTED, UNSUPPORTED
+
+CHAT = "/v1/chat/completions"
+QUESTION = {"model": MODEL, "messages": [{"role": "user", "content": "What port does the gateway listen on?"}]}
+
+
+def part(text: str = "", finish: str | None = None, **extra: object) -> dict:
+    return {"choices": [{"index": 0, "delta": {"content": text}, "finish_reason": finish}], **extra}
+
+
+def test_answer_collects_text_sentences_finish_and_usage() -> None:
+    answer = Answer()
+    assert answer.feed(part("It listens on 8080. It bin")) == ("It listens on 8080. It bin", ["It listens on 8080."])
+    assert answer.feed(part("ds to loopback", "length")) == ("ds to loopback", [])
+    assert answer.feed({"choices": [], "usage": {"completion_tokens": 9}}) == ("", [])
+    assert answer.flush() == ["It binds to loopback"]
+    assert (answer.text, answer.finish, answer.usage) == ("It listens on 8080. It binds to loopback", "length",
+                                                          {"completion_tokens": 9})
+    answer.checked.sentences = [SentenceCheck("It listens on 8080.", True, 0.9, 0),
+                                SentenceCheck("It binds to loopback", False, 0.1, None)]
+    partly = PolicyDecision([True, False], False, "partially_grounded")
+    assert answer.content(partly, "no") == ("It listens on 8080.", "length")
+    assert answer.content(PolicyDecision([False, False], True, "refused"), "no") == ("no", "content_filter")
+
+
+@pytest.mark.parametrize("during", [True, False])
+async def test_both_ways_give_the_same_checked_answer(make_settings: Callable, gateway: Callable,
+                                                      during: bool) -> None:
+    port = free_port()
+    answer = f"{SUPPORTED} {UNSUPPORTED} {SUPPORTED}"
+    with faulty_engine(port, "trickle" if during else "ok", answer=answer, delay_s=0.05) as engine:
+        settings = make_settings(engine_url=f"http://127.0.0.1:{port}", check_during_generation=during,
+                                 rail_timeout_s=60.0)
+        async with gateway(settings) as client:
+            r = await client.post(CHAT, json={**QUESTION, "ragguard": {"grounding_policy": "strip"}})
+            assert r.status_code == 200, r.text
+            body = r.json()
+            text = (await client.get("/metrics")).text
+        assert engine["streams"]["finished"] == (1 if during else 0)  # read as a stream, to the end
+    assert body["choices"][0]["message"]["content"] == f"{SUPPORTED} {SUPPORTED}"  # the penguins are stripped
+    assert [s["kept"] for s in body["ragguard"]["grounding"]["sentences"]] == [True, False, True]
+    assert body["usage"]["total_tokens"] == 15
+    checks = metric(text, "ragguard_stage_duration_seconds_count", stage="output_rails")
+    # A word every 50 ms: each sentence is checked as soon as it is finished, while the engine writes on,
+    # so the three sentences take more than one check; without it, one check of the whole answer.
+    assert checks > 1 if during else checks == 1
+    timings = body["ragguard"]["timings"]
+    assert timings["generation"] > (answer.count(" ") * 0.05 if during else 0)

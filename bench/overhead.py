@@ -237,8 +237,11 @@ async def bench(stack: Stack, model: str, levels: list[int], requests: int, stre
             sent = body(model, q, max_tokens, stream)
             return {**sent, "ragguard": {"stream_release": stream_release}} if stream else sent
 
-        for base, make in ((stack.engine_url, to_engine), (stack.gateway_url, to_gateway)):  # warm both
-            await one_plain(client, f"{base}{CHAT}", make(questions[0], False), Run())
+        # Warm both sides with every question, so the engine's prompt cache holds each prompt before round 1
+        # (otherwise whichever side goes first pays for the cold cache and the first round's ratio swings).
+        for base, make in ((stack.engine_url, to_engine), (stack.gateway_url, to_gateway)):
+            for q in questions:
+                await one_plain(client, f"{base}{CHAT}", make(q, False), Run())
         results = []
         for c in levels:
             direct, gateway, ratios = Run(), Run(), []

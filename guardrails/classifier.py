@@ -102,7 +102,7 @@ class PromptScorer:
 
     def __init__(self, embedder: Embedder, head: Head | None = None, cache_size: int = 32) -> None:
         self.embedder = embedder
-        self.head = head or Head.load()
+        self.head = head or Head.load(head_path(embedder.int8))  # the head trained on this kind of vector
         self._cache: OrderedDict[str, Scores] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()

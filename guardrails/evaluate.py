@@ -28,6 +28,7 @@ from index.embedder import Embedder
 class Tally:
     blocked: int = 0
     n: int = 0
+    rechecked: int = 0  # cascade: prompts decided on fp32 vectors
     embed_ms: list[float] = field(default_factory=list)
     rails_ms: list[float] = field(default_factory=list)
 
@@ -48,9 +49,11 @@ def _roc(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.array([(neg >= t).mean() for t in thresholds]), np.array([(pos >= t).mean() for t in thresholds]))
 
 
-def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60) -> dict:
+def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60,
+             precise: Embedder | None = None) -> dict:
+    """`embedder` embeds prompts; with `precise`, the rails run the int8 -> fp32 cascade (PromptScorer)."""
     split = build(data, seed)
-    scorer = PromptScorer(embedder, cache_size=0)
+    scorer = PromptScorer(embedder, cache_size=0, precise=precise)
     rails = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
     doc_rail = DocumentRail(rails[0], rails[1])  # type: ignore[arg-type]
     tallies: dict[str, Tally] = {}
@@ -67,7 +70,9 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
             tally.embed_ms.append((t1 - t0) * 1000)
             tally.rails_ms.append((t2 - t1) * 1000)
             tally.blocked += any(v.blocked for v in verdicts)
-            probs = scorer.score(text, vector).probs
+            scores = scorer.score(text, vector)
+            tally.rechecked += scores.rechecked
+            probs = scores.probs
             for label in learned:
                 side = "pos" if expected == label else "neg" if expected == BENIGN else None
                 if side:
@@ -77,7 +82,7 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     for name, tally in tallies.items():
         expected = split.heldout[name][1]
         rows[name] = {"n": tally.n, "expected": expected, "metric": "FPR" if expected == BENIGN else "TPR",
-                      "value": round(tally.blocked / tally.n, 4)}
+                      "value": round(tally.blocked / tally.n, 4), "rechecked_fp32": tally.rechecked}
     tp = sum(t.blocked for n, t in tallies.items() if split.heldout[n][1] != BENIGN)
     fn = sum(t.n - t.blocked for n, t in tallies.items() if split.heldout[n][1] != BENIGN)
     fp = sum(t.blocked for n, t in tallies.items() if split.heldout[n][1] == BENIGN)

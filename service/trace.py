@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+import anyio
 import numpy as np
 from opentelemetry import trace as otel
 
@@ -46,6 +47,8 @@ class Trace:
     span: otel.Span = field(default_factory=lambda: otel.INVALID_SPAN)
     prompt_text: str = ""
     prompt_vector: np.ndarray | None = None
+    embedded: anyio.Event | None = None  # set once prompt_vector is in (chat road: retrieval waits for it)
+    searched: str = ""  # the question retrieval searched for
     judged: bool = False  # the LLM judge reviews this request's claims (configured route)
 
     def citations(self) -> list[Citation]:

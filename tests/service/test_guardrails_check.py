@@ -85,10 +85,14 @@ async def test_pii_is_masked_before_the_engine(make_settings: Callable, embedder
     app = create_app(make_settings(), registry=CollectorRegistry(), embedder=embedder,
                      transport=httpx.MockTransport(engine))
     async with LifespanManager(app, startup_timeout=60):
+        index, searched = app.state.pipeline.index, []  # retrieval starts beside the rails, before PII is done
+        real_retrieve = index.retrieve
+        index.retrieve = lambda question, *rest: searched.append(question) or real_retrieve(question, *rest)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
             r = await client.post(CHAT, json={"model": MODEL, **user(
                 "I am Jane Miller, write to jane.miller@example.org: when is the maintenance window?")})
             assert r.status_code == 200, r.text
+            assert "<EMAIL_ADDRESS>" in searched[-1]  # the hits the engine gets were found for the masked text
             pii = next(v for v in r.json()["ragguard"]["input_rails"] if v["rail"] == "pii")
             assert pii["verdict"] == "flag" and "EMAIL_ADDRESS" in pii["reason"]
             sent = json.dumps(engine.requests[-1]["messages"])

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import statistics
 import sys
 import time
@@ -320,11 +321,16 @@ def main(
                                               "ratio is the median of the rounds' ratios."),
     stream_release: str = typer.Option("token", help="The gateway's streams: token (text as the engine makes it, "
                                                      "verdicts after) or sentence (each sentence once checked)."),
+    prompt_cache: bool = typer.Option(True, help="With --start-stack: --no-prompt-cache starts llama-server "
+                                                 "without its prompt cache, so every request pays its whole prompt "
+                                                 "as unique traffic does and cache hits cannot swing a round."),
 ) -> None:
     """Measure what the gateway adds on top of the engine."""
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     logging.getLogger("httpx").setLevel(logging.WARNING)
     levels = [int(c) for c in concurrency.split(",") if c.strip()]
+    if start_stack and not prompt_cache:  # llama-server reads its flags from LLAMA_ARG_* as well
+        os.environ.update(LLAMA_ARG_CACHE_PROMPT="0", LLAMA_ARG_CACHE_RAM="0")
     stack_cm = local_stack() if start_stack else nullcontext(Stack(engine_url, gateway_url))
     with stack_cm as stack:
         results = asyncio.run(bench(stack, model, levels, requests, stream_requests, max_tokens,

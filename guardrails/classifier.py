@@ -113,10 +113,10 @@ class PromptScorer:
     """
 
     def __init__(self, embedder: Embedder, head: Head | None = None, cache_size: int = 32,
-                 precise: Embedder | None = None, fast_cut: float = FAST_CUT) -> None:
+                 precise: Embedder | None = None, fast_cut: float | None = None) -> None:
         self.embedder = embedder
         self.precise = precise
-        self.fast_cut = fast_cut
+        self.fast_cut = FAST_CUT if fast_cut is None else fast_cut
         self.head = head or Head.load(head_path((precise or embedder).int8))  # trained on this kind of vector
         self._cache: OrderedDict[str, Scores] = OrderedDict()
         self._cache_size = cache_size

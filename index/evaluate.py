@@ -22,7 +22,7 @@ import numpy as np
 
 from index.build import offsets_for
 from index.chunking import Chunk, Document, chunk_document
-from index.embedder import Embedder
+from index.embedder import Embedder, embed_each
 from index.hybrid import Fusion, Hit
 from index.store import FaissIndex
 
@@ -116,7 +116,7 @@ def evaluate(sets: list[QASet], embedder: Embedder, max_tokens: int = 200, overl
     corpus, one setting: what an operator does for theirs), report on the held-out split.
 
     `query_embedder` (default: `embedder`) embeds the questions, e.g. an int8 copy against the fp32 index.
-    Each question is embedded alone, as the gateway embeds a query: int8 vectors depend on their batch mates.
+    Each question is embedded alone (`embed_each`), as the gateway embeds a query.
     """
     offsets = offsets_for(embedder)
     queries = query_embedder or embedder
@@ -125,8 +125,7 @@ def evaluate(sets: list[QASet], embedder: Embedder, max_tokens: int = 200, overl
         chunks = [c for d in qa.documents for c in chunk_document(d, max_tokens, overlap_tokens, offsets)]
         log(f"{qa.name}: embedding {len(chunks)} chunks of {len(qa.documents)} documents")
         index = FaissIndex.build(chunks, embedder.embed([c.text for c in chunks]), embedder.name, "flat")
-        vectors = np.vstack([queries.embed([q.text]) for q in qa.questions]) if qa.questions \
-            else np.zeros((0, embedder.dim), np.float32)
+        vectors = embed_each(queries, [q.text for q in qa.questions])
         dense = [index.search(v, DEPTH) for v in vectors]
         bm25 = [index.keyword(q.text, DEPTH) for q in qa.questions]
         prepared.append((qa, index, vectors, dense, bm25, len(chunks)))

@@ -58,8 +58,9 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
 
         emb, precise = (embedder, None) if embedder else await to_thread.run_sync(prompt_embedders, settings, load)
         await to_thread.run_sync(emb.embed, ["warm up"])
-        same = [e for e in (emb, precise) if e is not None and (embedder or e.int8 == settings.grounding_int8)]
-        check_emb = same[0] if same else await to_thread.run_sync(load, settings.grounding_int8)  # fact-check's
+        # The fact-check's embedder: an injected one serves every stage; else a loaded one of the kind it wants.
+        kind = [e for e in (emb, precise) if e is not None and e.int8 == settings.grounding_int8]
+        check_emb = emb if embedder else kind[0] if kind else await to_thread.run_sync(load, settings.grounding_int8)
         index = await to_thread.run_sync(lambda: LiveIndex(
             settings.index_dir, emb.name, emb.dim,
             Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,

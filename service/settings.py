@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     # prompt_fast_cut) is embedded again in fp32 and decided on that, so every block is an fp32 decision.
     # int8: int8 only, with the head trained on int8 vectors (fewer attacks caught). fp32: fp32 only.
     prompt_embedding: Literal["cascade", "int8", "fp32"] = "cascade"
-    prompt_fast_cut: float = Field(default=0.3, ge=0.0, le=1.0)
+    prompt_fast_cut: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the measured FAST_CUT (classifier.py)
     # threads running rail/model work at once: more only queue for the same cores and starve a local engine
     cpu_workers: int = Field(default=2, ge=1)
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default

@@ -22,7 +22,7 @@ from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, Pr
 from guardrails.normalize import normalize
 from guardrails.train.data import CLASSES, FILES, build
 from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax
-from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
+from index.embedder import Embedder, SentenceTransformerEmbedder, embed_each, load_embedder
 from service.settings import Settings
 
 logger = logging.getLogger("guardrails.train")
@@ -32,8 +32,7 @@ EMBEDDERS = ("fp32", "int8")  # --embedder choices
 class CachedEmbedder:
     """Embeds each distinct text once per run (training and evaluation share many texts).
 
-    `alone` embeds every text in a batch of its own: int8 ONNX quantizes activations per batch (padding
-    included), so a text's int8 vector depends on its batch mates, and the gateway embeds a prompt alone.
+    `alone` embeds every text in a call of its own (`embed_each`), as the gateway embeds a prompt.
     """
 
     def __init__(self, inner: Embedder, alone: bool = False) -> None:
@@ -45,7 +44,7 @@ class CachedEmbedder:
     def embed(self, texts: list[str]) -> np.ndarray:
         new = [t for t in dict.fromkeys(texts) if t not in self.seen]
         if new:
-            vecs = np.vstack([self.inner.embed([t]) for t in new]) if self.alone else self.inner.embed(new)
+            vecs = embed_each(self.inner, new) if self.alone else self.inner.embed(new)
             self.seen.update(zip(new, vecs, strict=True))
         return np.stack([self.seen[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 

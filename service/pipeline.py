@@ -17,6 +17,7 @@ import numpy as np
 from anyio import to_thread
 from opentelemetry import trace as otel
 
+from guardrails.chain import Ran, run_chain
 from guardrails.documents import DocumentRail
 from guardrails.judge import LLMJudge
 from guardrails.pii import PIIRail
@@ -71,33 +72,39 @@ class Pipeline:
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
         return await to_thread.run_sync(fn, *args, limiter=self.cpu)
 
+    def _failed(self, name: str, exc: BaseException) -> Verdict:
+        """A rail that raised or timed out: the request is refused, or (policy open) an ERROR verdict + a bypass."""
+        if self.settings.input_rail_policy == "open":
+            self.metrics.rail_bypasses.labels(name, "error").inc()
+            return Verdict(name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")
+        self.metrics.rail_verdicts.labels(name, Outcome.ERROR.value).inc()
+        raise RailFailed(f"input rail {name!r} failed; request refused (fail closed)", extra={"rail": name}) from exc
+
     async def _guarded(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(*args)` off the loop within the rail timeout. A failure (or timeout) refuses the request
-        (fail closed) or, with RAGGUARD_INPUT_RAIL_POLICY=open, yields an ERROR verdict and counts a bypass."""
+        """`fn(*args)` off the loop within the rail timeout; a failure goes to `_failed`."""
         try:
             with anyio.fail_after(self.settings.rail_timeout_s):
                 return await to_thread.run_sync(fn, *args, abandon_on_cancel=True, limiter=self.cpu)
         except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
-            if self.settings.input_rail_policy == "open":
-                self.metrics.rail_bypasses.labels(name, "error").inc()
-                return Verdict(name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")
-            self.metrics.rail_verdicts.labels(name, Outcome.ERROR.value).inc()
-            raise RailFailed(f"input rail {name!r} failed; request refused (fail closed)",
-                             extra={"rail": name}) from exc
+            return self._failed(name, exc)
 
-    async def _input_rail(self, rail: InputRail, text: str, vector: np.ndarray) -> Verdict:
-        """One rail off the loop within the rail timeout (see _guarded); a rail in `flag` mode reports a block
-        without enforcing it. Rails that can use the prompt's embedding (`check_vector`) get the shared vector."""
-        check_vector = getattr(rail, "check_vector", None)
-        if check_vector is not None:
-            verdict = await self._guarded(rail.name, check_vector, vector, text)
-        else:
-            verdict = await self._guarded(rail.name, rail.check, text)
-        if verdict.blocked and self.settings.rail_modes.get(rail.name) == "flag":
-            verdict = Verdict(rail.name, Outcome.FLAG, verdict.score, f"{verdict.reason} (flag mode)", verdict.seconds)
-        self.metrics.rail_verdicts.labels(rail.name, verdict.outcome.value).inc()
-        self.metrics.rail_seconds.labels(rail.name).observe(verdict.seconds)
-        return verdict
+    async def _input_rails(self, text: str, vector: np.ndarray, stop_on_block: bool) -> list[Verdict]:
+        """The input rails in order, in ONE worker call (guardrails/chain.py) within the rail timeout; on a
+        timeout the rail then running, and any after it, count as failed."""
+        ran: Ran = []
+        try:
+            with anyio.fail_after(self.settings.rail_timeout_s):
+                await to_thread.run_sync(run_chain, self.input_rails, text, vector, self.settings.rail_modes,
+                                         stop_on_block, self.settings.input_rail_policy == "open", ran,
+                                         abandon_on_cancel=True, limiter=self.cpu)
+        except TimeoutError as exc:
+            ran = ran[:]  # the abandoned thread may still append
+            ran += [(rail.name, exc) for rail in self.input_rails[len(ran):]]
+        verdicts = [self._failed(name, result) if isinstance(result, Exception) else result for name, result in ran]
+        for v in verdicts:
+            self.metrics.rail_verdicts.labels(v.rail, v.outcome.value).inc()
+            self.metrics.rail_seconds.labels(v.rail).observe(v.seconds)
+        return verdicts
 
     async def _pii(self, messages: list[ChatMessage], mask: bool) -> Verdict | None:
         """The PII rail over the user messages; with `mask`, masked text replaces the original."""
@@ -124,7 +131,7 @@ class Pipeline:
             raise InvalidRequest(f"a message exceeds {limit} characters", param="messages")
         return "\n".join(m.text() for m in messages if m.role in ("user", "tool"))
 
-    async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool) -> AsyncIterator[Verdict]:
+    async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool) -> list[Verdict]:
         """Embed the prompt once, then run the rails in order; the vector is kept for retrieval."""
         for name in self.rails_off:
             self.metrics.rail_bypasses.labels(name, "off").inc()
@@ -132,12 +139,9 @@ class Pipeline:
         trace.prompt_text, trace.prompt_vector = text, vector  # shared with retrieval
         if trace.embedded is not None:
             trace.embedded.set()  # retrieval may start beside the rails
-        for rail in self.input_rails:
-            verdict = await self._input_rail(rail, text, vector)
-            trace.verdicts.append(verdict)
-            yield verdict
-            if verdict.blocked and stop_on_block:
-                return
+        verdicts = await self._input_rails(text, vector, stop_on_block)
+        trace.verdicts += verdicts
+        return verdicts
 
     async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
         text = self._prompt_text(request.messages)
@@ -151,9 +155,8 @@ class Pipeline:
             with first_error():
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(mask)
-                    async for verdict in self._verdicts(text, trace, stop_on_block=True):
-                        if verdict.blocked:  # PII's answer is no longer wanted
-                            tg.cancel_scope.cancel()
+                    if any(v.blocked for v in await self._verdicts(text, trace, stop_on_block=True)):
+                        tg.cancel_scope.cancel()  # PII's answer is no longer wanted
             trace.verdicts += [v for v in pii if v is not None]
             if blocked := next((v for v in trace.verdicts if v.blocked), None):
                 raise Blocked.by(blocked)
@@ -163,25 +166,25 @@ class Pipeline:
     async def check_messages(self, messages: list[ChatMessage]) -> list[Verdict]:
         """Every input rail's verdict, nothing enforced (POST /v1/guardrails/check); a failing rail raises
         RailFailed under the fail-closed policy, as on the chat road."""
-        trace = Trace()
-        text = self._prompt_text(messages)
-        verdicts = [v async for v in self._verdicts(text, trace, stop_on_block=False)]
+        verdicts = await self._verdicts(self._prompt_text(messages), Trace(), stop_on_block=False)
         pii = await self._pii(messages, mask=False)
         return verdicts + ([pii] if pii is not None else [])
 
-    async def _scan_documents(self, hits: list[Hit], trace: Trace) -> list[Hit]:
-        """Indirect injection: drop (or flag) retrieved chunks that carry instructions for the model."""
-        rail = self.document_rail
-        if rail is None or not hits:
+    def _search(self, query: str, vector: np.ndarray | None, top_k: int, mode: RetrievalMode) -> tuple[list, list]:
+        """(worker thread) Search, then scan the chunks for instructions aimed at the model: one thread hop."""
+        hits = self.index.retrieve(query, vector, top_k, mode)
+        return hits, self.document_rail.scan(hits) if self.document_rail is not None and hits else []
+
+    def _keep(self, hits: list[Hit], verdicts: list[Verdict], trace: Trace) -> list[Hit]:
+        """Indirect injection: drop (or flag) the chunks the document rail found instructions in."""
+        if self.document_rail is None:
             return hits
-        verdicts = await self._off_loop(rail.scan, hits)
-        mode = self.settings.document_rail_mode
-        kept = []
+        name, mode, kept = self.document_rail.name, self.settings.document_rail_mode, []
         for hit, verdict in zip(hits, verdicts, strict=True):
             outcome = verdict.outcome if not verdict.blocked or mode == "block" else Outcome.FLAG
-            self.metrics.rail_verdicts.labels(rail.name, outcome.value).inc()
+            self.metrics.rail_verdicts.labels(name, outcome.value).inc()
             if verdict.blocked:
-                trace.verdicts.append(Verdict(rail.name, outcome, verdict.score,
+                trace.verdicts.append(Verdict(name, outcome, verdict.score,
                                               f"chunk {hit.chunk.id} ({hit.chunk.source}): {verdict.reason}",
                                               verdict.seconds))
             if outcome is not Outcome.BLOCK:
@@ -190,11 +193,9 @@ class Pipeline:
 
     async def search(self, query: str, top_k: int, mode: RetrievalMode | None = None) -> list[Hit]:
         """Retrieval alone (POST /v1/retrieve): embed (unless BM25 only), search, scan the chunks."""
-        trace = Trace()
         mode = mode or self.settings.retrieval_mode
         vector = None if mode == "bm25" else (await self._off_loop(self.embedder.embed, [query]))[0]
-        hits = await self._off_loop(self.index.retrieve, query, vector, top_k, mode)
-        return await self._scan_documents(hits, trace)
+        return self._keep(*await self._off_loop(self._search, query, vector, top_k, mode), Trace())
 
     async def retrieve(self, request: ChatCompletionRequest, trace: Trace) -> None:
         if not request.ragguard.retrieval:
@@ -207,8 +208,8 @@ class Pipeline:
         async def run() -> list[Hit]:
             vector = trace.prompt_vector if trace.prompt_vector is not None and question == trace.prompt_text \
                 else (await self._off_loop(self.embedder.embed, [question]))[0]
-            hits = await self._off_loop(self.index.retrieve, question, vector, top_k, self.settings.retrieval_mode)
-            return await self._scan_documents(hits, trace)
+            hits, verdicts = await self._off_loop(self._search, question, vector, top_k, self.settings.retrieval_mode)
+            return self._keep(hits, verdicts, trace)
 
         trace.hits = await self._timed(trace, "retrieval", run)
         self.metrics.retrieved_chunks.observe(len(trace.hits))
@@ -315,10 +316,8 @@ class Pipeline:
         content, finish = answer.content(decision, self.settings.refusal_message)
         return {
             "id": trace.id, "object": "chat.completion", "created": trace.created, "model": request.model,
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": content},
-                         "finish_reason": finish}],
-            "usage": usage,
-            "citations": [c.model_dump() for c in trace.citations()],
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
+            "usage": usage, "citations": [c.model_dump() for c in trace.citations()],
             "ragguard": report(trace, self.policy(request), answer.checked, decision),
         }
 

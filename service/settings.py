@@ -85,7 +85,9 @@ class Settings(BaseSettings):
 
     # Input rails: per rail `block | flag | off` (JSON, e.g. {"harmful": "flag"}); unnamed rails block.
     rail_modes: dict[str, RailMode] = {}
-    rail_timeout_s: float = Field(default=5.0, gt=0)  # a rail slower than this counts as failed (policy decides)
+    # the input rails (run as one chain, guardrails/chain.py) and PII each get this long; a rail still running
+    # then counts as failed, as does any rail after it in the chain (the fail policy decides)
+    rail_timeout_s: float = Field(default=5.0, gt=0)
     injection_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the trained threshold
     harmful_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
     pii_mode: PIIMode = "mask"  # mask (per-entity policy), block (any PII), flag (report only), off

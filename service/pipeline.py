@@ -100,8 +100,9 @@ class Pipeline:
         except TimeoutError as exc:
             ran = ran[:]  # the abandoned thread may still append
             ran += [(rail.name, exc) for rail in self.input_rails[len(ran):]]
-        verdicts = [self._failed(name, result) if isinstance(result, Exception) else result for name, result in ran]
-        for v in verdicts:
+        verdicts = []
+        for name, result in ran:  # in order: the rails before a failure are counted before it refuses
+            verdicts.append(v := self._failed(name, result) if isinstance(result, Exception) else result)
             self.metrics.rail_verdicts.labels(v.rail, v.outcome.value).inc()
             self.metrics.rail_seconds.labels(v.rail).observe(v.seconds)
         return verdicts

@@ -67,7 +67,7 @@ def _passage_facts(text: str) -> tuple[frozenset[str], frozenset[str]]:
 def check_facts(claim: str, passages: list[str]) -> ExactResult:
     """Every number and name in the claim must appear in at least one passage (case-insensitive names)."""
     facts = [_passage_facts(p) for p in passages]
-    have_numbers = frozenset().union(*(numbers_ for numbers_, _ in facts))
+    have_numbers = frozenset().union(*(nums for nums, _ in facts))
     lowered = frozenset().union(*(words for _, words in facts))
     missing = [n for n in sorted(numbers(claim)) if n not in have_numbers]
     for name in sorted(names(claim)):

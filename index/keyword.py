@@ -38,8 +38,9 @@ class KeywordIndex:
         tokens = tokenize([query])
         if not tokens[0]:
             return []
+        # n_threads=0: a plain map in this thread (n_threads=1 starts and joins a new thread pool every call)
         docs, scores = self._retriever.retrieve(tokens, k=min(top_k, len(self._ids)), show_progress=False,
-                                                n_threads=1)
+                                                n_threads=0)
         return [(self._ids[int(d)], float(s)) for d, s in zip(docs[0], scores[0], strict=True) if s > 0]
 
     def save(self, folder: Path) -> None:

@@ -32,7 +32,7 @@ from service.errors import Blocked, InvalidRequest, RailFailed, first_error
 from service.llm import LLMClient
 from service.metrics import Metrics
 from service.prompt import engine_payload
-from service.schemas import ChatCompletionRequest, ChatMessage
+from service.schemas import ChatCompletionRequest, ChatMessage, rails_text
 from service.settings import Settings
 from service.trace import Trace, report, sentence_view
 
@@ -130,7 +130,7 @@ class Pipeline:
         limit = self.settings.max_message_chars
         if any(len(m.text()) > limit for m in messages):
             raise InvalidRequest(f"a message exceeds {limit} characters", param="messages")
-        return "\n".join(m.text() for m in messages if m.role in ("user", "tool"))
+        return rails_text(messages)
 
     async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool) -> list[Verdict]:
         """Embed the prompt once, then run the rails in order; the vector is kept for retrieval."""
@@ -202,9 +202,9 @@ class Pipeline:
         if not request.ragguard.retrieval:
             return
         top_k = request.ragguard.top_k or self.settings.top_k
-        if trace.embedded is not None:
-            await trace.embedded.wait()  # the prompt's vector, from the input rails
         question = trace.searched = request.question()
+        if trace.embedded is not None and question == rails_text(request.messages):
+            await trace.embedded.wait()  # the prompt's own vector, from the input rails (else: embed the question)
 
         async def run() -> list[Hit]:
             vector = trace.prompt_vector if trace.prompt_vector is not None and question == trace.prompt_text \

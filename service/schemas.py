@@ -85,6 +85,11 @@ class ChatCompletionRequest(BaseModel):
         return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
 
 
+def rails_text(messages: list[ChatMessage]) -> str:
+    """What the input rails read: the user and tool messages, joined."""
+    return "\n".join(m.text() for m in messages if m.role in ("user", "tool"))
+
+
 class GuardrailsCheckRequest(BaseModel):
     """POST /v1/guardrails/check: run the input rails only."""
 

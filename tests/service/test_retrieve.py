@@ -1,6 +1,11 @@
+import time
 from collections.abc import Callable
 
+import numpy as np
 import pytest
+
+from service.schemas import ChatCompletionRequest
+from tests.conftest import MODEL
 
 
 @pytest.mark.parametrize("mode", ["dense", "bm25", "hybrid"])
@@ -24,3 +29,34 @@ async def test_default_mode_comes_from_settings_and_bad_modes_are_refused(make_s
         bad = await client.post("/v1/retrieve", json={"query": "default port", "mode": "sparse"})
     assert ok.json()["mode"] == "bm25"
     assert bad.status_code == 400 and bad.json()["error"]["type"] == "invalid_request_error"
+
+
+async def test_a_follow_up_question_is_searched_without_waiting_for_the_prompt_embedding(
+        make_settings: Callable, gateway: Callable) -> None:
+    """In a multi-turn chat the rails embed all user turns joined; retrieval embeds the last question itself
+    at once instead of waiting for that vector (here made slow) it will not use."""
+    async with gateway(make_settings()) as client:
+        pipeline, events = client.app.state.pipeline, []
+        real = pipeline.embedder
+
+        class SlowOnJoinedTurns:
+            def __init__(self) -> None:
+                self.name, self.dim = real.name, real.dim
+
+            def embed(self, texts: list[str]) -> np.ndarray:
+                events.append(("start", texts[0]))
+                if "\n" in texts[0]:
+                    time.sleep(0.5)
+                events.append(("end", texts[0]))
+                return real.embed(texts)
+
+        pipeline.embedder = SlowOnJoinedTurns()
+        question = "Which metric counts rail verdicts?"
+        request = ChatCompletionRequest.model_validate({"model": MODEL, "messages": [
+            {"role": "user", "content": "Tell me about the gateway."},
+            {"role": "assistant", "content": "It checks prompts and answers."},
+            {"role": "user", "content": question}]})
+        trace = await pipeline.prepare(request)
+    assert trace.hits[0].chunk.source == "metrics.md"
+    joined = "Tell me about the gateway.\n" + question
+    assert events.index(("start", question)) < events.index(("end", joined))

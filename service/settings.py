@@ -13,6 +13,7 @@ StreamRelease = Literal["sentence", "token"]
 FailPolicy = Literal["closed", "open"]
 RailMode = Literal["block", "flag", "off"]
 PIIMode = Literal["mask", "block", "flag", "off"]
+PromptEmbedding = Literal["cascade", "int8", "fp32"]
 
 
 def default_cache_dir() -> Path:
@@ -70,7 +71,7 @@ class Settings(BaseSettings):
     # cascade: the per-channel int8 copy first, scored by the fp32 head; a prompt not clearly benign (unsafe >=
     # prompt_fast_cut) is embedded again in fp32 and decided on that, so every block is an fp32 decision.
     # int8: int8 only, with the head trained on int8 vectors (fewer attacks caught). fp32: fp32 only.
-    prompt_embedding: Literal["cascade", "int8", "fp32"] = "cascade"
+    prompt_embedding: PromptEmbedding = "cascade"
     prompt_fast_cut: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the measured FAST_CUT (classifier.py)
     # threads running rail/model work at once: more only queue for the same cores and starve a local engine
     cpu_workers: int = Field(default=2, ge=1)

@@ -190,19 +190,34 @@ async def fan_out(concurrency: int, jobs: Sequence[Callable[[], Awaitable[None]]
     return time.perf_counter() - started
 
 
-async def measure(client: httpx.AsyncClient, base: str, questions: list[str], concurrency: int,
-                  requests: int, stream_requests: int, make: Callable[[str, bool], dict[str, Any]], run: Run) -> float:
-    """One round into `run` (latencies accumulate, wall time adds up); returns this round's req/s."""
-    url = f"{base}{CHAT}"
+Side = tuple[str, Callable[[str, bool], dict[str, Any]], Run]  # (base URL, request body maker, results)
+
+
+async def measure(client: httpx.AsyncClient, side: Side, questions: list[str], concurrency: int,
+                  requests: int) -> float:
+    """One round of plain requests into the side's run (latencies accumulate, wall time adds up); returns this
+    round's req/s."""
+    base, make, run = side
     done = len(run.latencies)
-    plain = [partial(one_plain, client, url, make(questions[i % len(questions)], False), run)
+    plain = [partial(one_plain, client, f"{base}{CHAT}", make(questions[i % len(questions)], False), run)
              for i in range(requests)]
     wall = await fan_out(concurrency, plain)
     run.wall_s += wall
-    streamed = [partial(one_stream, client, url, make(questions[i % len(questions)], True), run)
-                for i in range(stream_requests)]
-    await fan_out(concurrency, streamed)
     return (len(run.latencies) - done) / wall if wall else 0.0
+
+
+async def measure_streams(client: httpx.AsyncClient, sides: list[Side], questions: list[str], concurrency: int,
+                          pairs: int) -> None:
+    """Streams in pairs, the same question to each side one after the other (who goes first alternating),
+    `concurrency` requests in flight: both sides' TTFT is measured under the same engine state and load, not
+    in two phases that the engine's prompt cache can tell apart."""
+
+    async def pair(question: str, order: list[Side]) -> None:
+        for base, make, run in order:
+            await one_stream(client, f"{base}{CHAT}", make(question, True), run)
+
+    await fan_out(concurrency, [partial(pair, questions[i % len(questions)], sides if i % 2 == 0 else sides[::-1])
+                                for i in range(pairs)])
 
 
 async def stage_totals(client: httpx.AsyncClient, gateway: str) -> dict[str, tuple[float, float]]:
@@ -249,9 +264,10 @@ async def bench(stack: Stack, model: str, levels: list[int], requests: int, stre
             before = await stage_totals(client, stack.gateway_url)
             for r in range(rounds):  # side by side, alternating who goes first, so both see the same load
                 logger.info("concurrency %d round %d/%d", c, r + 1, rounds)
-                sides = [(stack.engine_url, to_engine, direct), (stack.gateway_url, to_gateway, gateway)]
-                rates = {id(run): await measure(client, base, questions, c, requests, stream_requests, make, run)
-                         for base, make, run in (sides if r % 2 == 0 else sides[::-1])}
+                sides: list[Side] = [(stack.engine_url, to_engine, direct), (stack.gateway_url, to_gateway, gateway)]
+                rates = {id(side[2]): await measure(client, side, questions, c, requests)
+                         for side in (sides if r % 2 == 0 else sides[::-1])}
+                await measure_streams(client, sides, questions, c, stream_requests)
                 ratios.append(rates[id(gateway)] / rates[id(direct)] if rates[id(direct)] else float("nan"))
             after = await stage_totals(client, stack.gateway_url)
             stages = {}
@@ -313,7 +329,7 @@ def main(
     start_stack: bool = typer.Option(False, help="Start engine + gateway on free ports and stop them after."),
     concurrency: str = typer.Option("1,4,16", help="Comma-separated concurrency levels."),
     requests: int = typer.Option(16, min=1, help="Non-streaming requests per level and target."),
-    stream_requests: int = typer.Option(4, min=0, help="Streaming requests per level and target (TTFT)."),
+    stream_requests: int = typer.Option(4, min=0, help="Streaming requests per round and side, sent in pairs (TTFT)."),
     max_tokens: int = typer.Option(16, min=1, help="max_tokens of every request."),
     model: str = typer.Option("gemma-3-270m", help="Model name."),
     out: Path | None = typer.Option(None, help="Also write the raw results as JSON here."),

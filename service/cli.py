@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import httpx
 import typer
@@ -20,8 +20,17 @@ app = typer.Typer(help="ragguard: RAG + guardrails gateway.", no_args_is_help=Tr
 console = Console(stderr=True)
 
 
+def _refuse_to_start(reason: object) -> NoReturn:
+    """A refused configuration is one readable line on stderr (no traceback) and exit status 2."""
+    console.print(f"ragguard: {' '.join(str(reason).split())}", markup=False, highlight=False, soft_wrap=True)
+    raise SystemExit(2)
+
+
 def _settings(**overrides: Any) -> Settings:
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    try:
+        return Settings(**{k: v for k, v in overrides.items() if v is not None})
+    except ValueError as exc:  # pydantic's ValidationError and SettingsError (an env var that does not parse)
+        _refuse_to_start(exc)
 
 
 def _run_gateway(settings: Settings) -> None:
@@ -33,6 +42,10 @@ def _run_gateway(settings: Settings) -> None:
     3. what is still running then is cancelled (closing its engine requests), the lifespan closes, exit.
     A second signal skips the delay.
     """
+    try:  # before the heavy imports: a placeholder key fails in a blink, not after the models load
+        settings.refuse_unsafe()
+    except ValueError as exc:
+        _refuse_to_start(exc)
     import threading
 
     import uvicorn

@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from service.key_policy import refused_keys
+
 GroundingPolicy = Literal["annotate", "strip", "refuse"]
 StreamRelease = Literal["sentence", "token"]
 FailPolicy = Literal["closed", "open"]
@@ -135,6 +137,7 @@ class Settings(BaseSettings):
     queue_timeout_s: float = Field(default=5.0, gt=0)
     shutdown_delay_s: float = Field(default=2.0, ge=0)  # SIGTERM: /readyz is 503 this long before accepting stops
     shutdown_grace_s: float = Field(default=30.0, gt=0)  # then in-flight requests/streams get this long to finish
+    readyz_engine_ttl_s: float = Field(default=3.0, ge=0)  # /readyz asks the engine at most this often
 
     def refuse_unsafe(self) -> None:
         """Checks that only matter when serving (the engine CLI needs no keys)."""
@@ -143,6 +146,9 @@ class Settings(BaseSettings):
                 "no API keys (RAGGUARD_API_KEYS / RAGGUARD_API_KEYS_FILE) and RAGGUARD_DEV_MODE is not true: "
                 "configure keys, or set RAGGUARD_DEV_MODE=true to accept every client"
             )
+        # placeholders and blanks always, short keys outside dev mode (service/key_policy.py)
+        if problem := refused_keys(self.api_keys, self.api_keys_file, self.engine_api_key, dev_mode=self.dev_mode):
+            raise ValueError(f"{problem}: refusing to start; use random keys, e.g. `openssl rand -hex 24`")
 
     @model_validator(mode="after")
     def _refuse_inconsistent(self) -> Settings:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -18,9 +18,12 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(readiness: ReadinessDep) -> JSONResponse:
-    """200 when the engine is reachable, the index loaded and the embedder warm; else 503."""
-    checks = await readiness.check()
+async def readyz(readiness: ReadinessDep, request: Request) -> JSONResponse:
+    """200 when the engine is reachable, the index loaded and the embedder warm; else 503.
+
+    The engine is asked at most once per RAGGUARD_READYZ_ENGINE_TTL_S, however many probers call.
+    """
+    checks = await readiness.check(engine_max_age_s=request.app.state.settings.readyz_engine_ttl_s)
     return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
 

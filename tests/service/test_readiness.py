@@ -62,7 +62,7 @@ async def test_readyz_asks_the_engine_once_per_ttl(make_settings: Callable,
         assert engine.model_calls - before == 1
         await asyncio.sleep(0.6)
         r = await client.get("/readyz")
-        assert r.status_code == 200 and r.json()["engine_checked_s_ago"] == 0
+        assert r.status_code == 200 and r.json()["engine_checked_s_ago"] < 0.1  # a fresh probe
         assert engine.model_calls - before == 2
     assert engine.tokens == {f"Bearer {ENGINE_KEY}"}  # the gateway sends the engine its key
 

@@ -2,11 +2,14 @@
 
     python -m guardrails eval-grounding --data ../shared/data
 
-Reports AUROC, balanced accuracy at each scorer's operating threshold, and model latency per claim, on the
-held-out split of the training sources and on sources never trained on. Scorers:
+Reports AUROC, balanced accuracy, kept (share of supported claims judged supported) and caught (share of
+unsupported claims judged unsupported) at each scorer's default threshold, and model latency per claim, on
+the held-out split of the training sources and on sources never trained on. Scorers:
 - `embedding`: the skeleton's baseline (cosine of claim and its nearest window; threshold from settings),
-- `model`: the trained support model alone (its committed threshold),
-- `model+exact`: the model with the exact number/name checks, as the rail combines them.
+- `model`: the cheap logistic support model alone (its committed threshold),
+- `model+exact`: the cheap model with the exact number/name checks (halving),
+- `cross-encoder+exact`: the cross-encoder on the claim's top-3 evidence sentences, with the exact checks,
+- `rail`: the cascade as served (cheap model outside its band, cross-encoder inside; `cascade.json`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ import numpy as np
 from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from guardrails.exact import check_facts
-from guardrails.grounding_model import MODEL_DIR, SupportModel
+from guardrails.grounding_cross_encoder import ONNX_FILE, CrossEncoder
+from guardrails.grounding_model import MODEL_DIR, Cascade, SupportModel
+from guardrails.train.cross_encoder_data import embedding_evidence
 from guardrails.train.grounding_data import (
     EmbeddingCache,
     GroundingSplit,
@@ -44,16 +49,40 @@ def embedding_scores(embed: Embed, pairs: list[Pair]) -> np.ndarray:
     return (claims * windows).sum(axis=1)
 
 
-def with_exact(scores: np.ndarray, pairs: list[Pair]) -> np.ndarray:
-    """The rail's combination: a number or name missing from the window halves the support."""
-    return np.array([s * (1.0 if check_facts(p.claim, [p.window]).ok else 0.5)
+def with_exact(scores: np.ndarray, pairs: list[Pair], whole: bool = False) -> np.ndarray:
+    """The rail's combination: a number or name missing from the window (or `whole` passage) halves the support."""
+    return np.array([s * (1.0 if check_facts(p.claim, [p.passage if whole and p.passage else p.window]).ok else 0.5)
                      for s, p in zip(scores, pairs, strict=True)])
 
 
 def summarize(labels: np.ndarray, scores: np.ndarray, threshold: float) -> dict[str, float]:
+    judged = scores >= threshold
     return {"auroc": round(float(roc_auc_score(labels, scores)), 4),
-            "balanced_accuracy": round(float(balanced_accuracy_score(labels, scores >= threshold)), 4),
+            "balanced_accuracy": round(float(balanced_accuracy_score(labels, judged)), 4),
+            "kept": round(float(judged[labels == 1].mean()), 4),
+            "caught": round(float((~judged)[labels == 0].mean()), 4),
+            "kept_at_caught_0.6": kept_at_caught(labels, scores, 0.6),
             "threshold": round(threshold, 4), "n": int(len(labels)), "positives": int(labels.sum())}
+
+
+def kept_at_caught(labels: np.ndarray, scores: np.ndarray, caught: float) -> float:
+    """The share of supported claims kept by the threshold that catches `caught` of the unsupported ones."""
+    cut = float(np.quantile(scores[labels == 0], caught))
+    return round(float((scores[labels == 1] > cut).mean()), 4)
+
+
+def cross_scores(scorer: CrossEncoder, pairs: list[Pair], embed: Embed) -> np.ndarray:
+    """The cross-encoder on each claim's top-3 evidence sentences (picked by embedding, as the rail does),
+    halved when a number or name of the claim is missing from the whole passage."""
+    pick = embedding_evidence(embed)
+    scores = scorer.score([pick(p.claim, p.passage) for p in pairs], [p.claim for p in pairs])
+    return with_exact(scores, pairs, whole=True)
+
+
+def cascade_scores(cheap: np.ndarray, cross: np.ndarray, cascade: Cascade) -> np.ndarray:
+    """The rail's decision as one score ranked for AUROC: cheap accepts above everything, cheap rejects below,
+    the cross-encoder's score in between (held to the rail's threshold)."""
+    return np.where(cheap >= cascade.high, 2.0 + cheap, np.where(cheap < cascade.low, cheap - 2.0, cross))
 
 
 def best_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -76,20 +105,37 @@ def latency_per_claim_ms(model: SupportModel, pairs: list[Pair], embed: Embed, a
     return {"p50_ms": round(statistics.median(times), 2), "p95_ms": round(float(np.percentile(times, 95)), 2)}
 
 
-def evaluate(split: GroundingSplit, model: SupportModel, embed: Embed,
-             baseline_threshold: float) -> dict[str, object]:
+def evaluate(split: GroundingSplit, model: SupportModel, embed: Embed, baseline_threshold: float,
+             scorer: CrossEncoder | None = None, cascade: Cascade | None = None) -> dict[str, object]:
     report: dict[str, object] = {}
     for name, pairs in (("heldout", split.heldout), ("unseen", split.unseen)):
         labels = np.array([p.label for p in pairs])
         ours = model_scores(model, pairs, embed)
-        report[name] = {
+        cheap = with_exact(ours, pairs)
+        part: dict[str, object] = {
             "embedding": summarize(labels, embedding_scores(embed, pairs), baseline_threshold),
             "model": summarize(labels, ours, model.threshold),
-            "model+exact": summarize(labels, with_exact(ours, pairs), model.threshold),
-            "by_source_auroc": _by_source(pairs, ours),
+            "model+exact": summarize(labels, cheap, model.threshold),
         }
+        if scorer is not None and cascade is not None:
+            cross = cross_scores(scorer, pairs, embed)
+            rail = cascade_scores(cheap, cross, cascade)
+            part["cross-encoder+exact"] = summarize(labels, cross, cascade.threshold)
+            part["rail"] = summarize(labels, rail, cascade.threshold)
+            part["rail_escalated"] = round(float(((cheap >= cascade.low) & (cheap < cascade.high)).mean()), 4)
+            part["rail_tradeoff"] = tradeoff(labels, rail)
+            part["by_source_auroc_rail"] = _by_source(pairs, rail)
+        part["by_source_auroc"] = _by_source(pairs, ours)
+        report[name] = part
     report["latency_per_claim"] = latency_per_claim_ms(model, split.heldout, embed)
     return report
+
+
+def tradeoff(labels: np.ndarray, scores: np.ndarray,
+             cuts: tuple[float, ...] = (0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)) -> list[dict[str, float]]:
+    """Kept and caught at a few thresholds (the card's trade-off table)."""
+    return [{"threshold": t, "kept": round(float((scores[labels == 1] >= t).mean()), 4),
+             "caught": round(float((scores[labels == 0] < t).mean()), 4)} for t in cuts]
 
 
 def _by_source(pairs: list[Pair], scores: np.ndarray) -> dict[str, float]:
@@ -106,14 +152,17 @@ def _by_source(pairs: list[Pair], scores: np.ndarray) -> dict[str, float]:
 
 def run(data: Path, seed: int, baseline_threshold: float, out: Path | None, embed_cache: Path | None = None,
         model_dir: Path = MODEL_DIR, int8: bool = False) -> dict[str, object]:
-    """Rebuild the same split the training used (same seed) and measure the committed model."""
+    """Rebuild the same split the training used (same seed) and measure the committed models."""
     from index.embedder import load_embedder
 
     embedder = load_embedder(threads=1, int8=int8)
     vectors = EmbeddingCache(embedder.embed, embed_cache)
     split = for_evaluation(build(data, seed), embedding_picker(vectors), seed=seed)
     vectors.save()
-    report = evaluate(split, SupportModel(model_dir), vectors, baseline_threshold)
+    cascade = Cascade.load(model_dir)
+    scorer = CrossEncoder(model_dir / ONNX_FILE) if cascade else None
+    report = evaluate(split, SupportModel(model_dir), vectors, baseline_threshold, scorer, cascade)
+    vectors.save()
     if out is not None:
         out.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -124,16 +173,25 @@ def print_report(report: dict[str, object]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="grounding: embedding baseline vs trained model")
-    for column in ("set", "scorer", "AUROC", "balanced acc.", "threshold", "pairs (supported)"):
+    table = Table(title="grounding: embedding baseline vs trained models")
+    for column in ("set", "scorer", "AUROC", "bal. acc.", "kept", "caught", "kept@caught 0.6", "threshold",
+                   "pairs (supported)"):
         table.add_column(column)
     for name in ("heldout", "unseen"):
         part = report[name]
         assert isinstance(part, dict)
-        for scorer in ("embedding", "model", "model+exact"):
+        for scorer in ("embedding", "model", "model+exact", "cross-encoder+exact", "rail"):
+            if scorer not in part:
+                continue
             m = part[scorer]
-            table.add_row(name, scorer, f"{m['auroc']:.3f}", f"{m['balanced_accuracy']:.3f}", f"{m['threshold']:.3f}",
+            table.add_row(name, scorer, f"{m['auroc']:.3f}", f"{m['balanced_accuracy']:.3f}", f"{m['kept']:.3f}",
+                          f"{m['caught']:.3f}", f"{m['kept_at_caught_0.6']:.3f}", f"{m['threshold']:.3f}",
                           f"{m['n']} ({m['positives']})")
     console = Console()
     console.print(table)
+    for name in ("heldout", "unseen"):
+        part = report[name]
+        assert isinstance(part, dict)
+        if "rail_escalated" in part:
+            console.print(f"{name}: share of claims sent to the cross-encoder {part['rail_escalated']:.2f}")
     console.print(f"model latency per claim (answers of 3 claims): {report['latency_per_claim']}")

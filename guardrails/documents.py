@@ -1,28 +1,46 @@
-"""Indirect injection: retrieved chunks are scanned before they reach the model.
+"""Indirect injection: chunks are scanned before they reach the model, once, when they are indexed.
 
 A document can carry instructions for the model (BIPIA-style: "when you summarise this email, tell the
-reader to visit ..."). Every retrieved chunk goes through the same rules and trained injection head as
-prompts, piece by piece (a sentence or a few short ones: one planted sentence in a page of ordinary
-text would be diluted in a whole-chunk embedding); a chunk that trips them is dropped (mode `block`)
-or kept and reported (mode `flag`). Verdicts are cached by chunk id: a chunk is scanned once per
-process, not once per request.
+reader to visit ..."). Every chunk goes through the same rules and trained injection head as prompts, piece
+by piece (a sentence or a few short ones: one planted sentence in a page of ordinary text would be diluted in
+a whole-chunk embedding), its title included (the engine's prompt shows it beside the text); a chunk that
+trips them is dropped (mode `block`) or kept and reported (mode `flag`).
+
+`index build` / `index update` run this rail over every new or changed chunk and store the verdicts in the
+snapshot with the rail's `identity` (a hash of the head, thresholds, rules and scan logic). At request time a
+stored verdict of the rail the gateway runs is used as it is; any other chunk (an older snapshot, one scanned
+by another rail) is scanned then, its verdict cached by a hash of the scanned text, never by chunk id, so an
+edited chunk is never served an old verdict.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import replace
 
-from guardrails.classifier import InjectionClassifierRail
-from guardrails.injection import InjectionRail
+import numpy as np
+
+from guardrails.classifier import InjectionClassifierRail, PromptScorer
+from guardrails.injection import RULES, InjectionRail
 from guardrails.sentences import split_sentences
 from guardrails.verdict import Outcome, Verdict
+from index.chunking import Chunk
+from index.embedder import Embedder
 from index.store import Hit
+from index.verdicts import StoredVerdict
+
+logger = logging.getLogger(__name__)
+
+SCAN_VERSION = 2  # bump when what is scanned changes (2: titles too), so stored verdicts are not trusted blindly
+PIECE_WORDS = 60
 
 
-def pieces(text: str, max_words: int = 60) -> list[str]:
+def pieces(text: str, max_words: int = PIECE_WORDS) -> list[str]:
     """Sentences, with short neighbours merged up to `max_words`."""
     out: list[str] = []
     for sentence in split_sentences(text):
@@ -33,8 +51,13 @@ def pieces(text: str, max_words: int = 60) -> list[str]:
     return out or [text]
 
 
+def content_key(title: str, text: str) -> str:
+    """What a verdict is cached by: a hash of exactly the text scanned."""
+    return hashlib.sha256(f"{title}\x00{text}".encode()).hexdigest()
+
+
 class DocumentRail:
-    """Scans chunk text with the prompt rules, then the injection head per piece, and remembers the verdict."""
+    """Scans chunk titles and text with the prompt rules, then the injection head per piece."""
 
     name = "indirect_injection"
 
@@ -44,36 +67,126 @@ class DocumentRail:
         # score higher than a prompt does: 0.85 kept BIPIA's clean held-out contexts at 5% FPR, PubMedQA
         # abstracts and docs/ at 0% (guardrails/models/README.md).
         self.rules, self.classifier, self.threshold = rules, classifier, threshold
+        self.identity = self._identity()
         self._cache: OrderedDict[str, Verdict] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
+        self._foreign: set[str] = set()  # other rails' identities already warned about
 
-    def check(self, text: str) -> Verdict:
+    def _identity(self) -> str:
+        """Changes whenever a verdict could: the head's weights, every threshold, the rules, the scan itself."""
+        scorer = self.classifier.scorer
+        head, digest = scorer.head, hashlib.sha256()
+        for array in (head.weights, head.bias, head.hidden_weights, head.hidden_bias):
+            digest.update(b"-" if array is None else array.tobytes())
+        digest.update(json.dumps({
+            "classes": head.classes, "head_thresholds": head.thresholds, "threshold": self.classifier.threshold,
+            "unsafe": self.classifier.unsafe_threshold, "document_threshold": self.threshold,
+            "rules": [(name, pattern.pattern) for name, pattern in RULES], "scan": SCAN_VERSION,
+            "piece_words": PIECE_WORDS, "embedder": (scorer.precise or scorer.embedder).name,
+        }, sort_keys=True).encode())
+        return f"sha256:{digest.hexdigest()[:16]}"
+
+    # ---- scanning ------------------------------------------------------------------------------
+    def check(self, text: str, title: str = "") -> Verdict:
+        """One chunk's verdict (no cache)."""
+        return self.check_many([(title, text)])[0]
+
+    def check_many(self, items: list[tuple[str, str]]) -> list[Verdict]:
+        """(title, text) pairs -> verdicts, in order; the pieces of all of them are embedded in one call."""
         started = time.perf_counter()
-        found = self.rules.check(text)
-        if not found.blocked:
-            parts = pieces(text)
-            vectors = self.classifier.scorer.embedder.embed(parts)
-            found = max((self.classifier.check_vector(v, p) for p, v in zip(parts, vectors, strict=True)),
-                        key=lambda v: v.score)
-        if found.blocked and found.score >= (self.threshold if found.rail == self.classifier.name else 0.0):
-            return Verdict(self.name, Outcome.BLOCK, found.score, f"{found.rail}: {found.reason}",
-                           time.perf_counter() - started)
-        return Verdict(self.name, Outcome.PASS, found.score, "no instructions found", time.perf_counter() - started)
+        by_rules = [self.rules.check(f"{title}\n{text}" if title else text) for title, text in items]
+        plans = [[] if found.blocked else (pieces(title) if title.strip() else []) + pieces(text)
+                 for found, (title, text) in zip(by_rules, items, strict=True)]
+        by_piece = self._pieces(list(dict.fromkeys(p for plan in plans for p in plan)))
+        share = (time.perf_counter() - started) / max(len(items), 1)
+        out = []
+        for found, plan in zip(by_rules, plans, strict=True):
+            if plan:
+                found = max((by_piece[p] for p in plan), key=lambda v: v.score)
+            if found.blocked and found.score >= (self.threshold if found.rail == self.classifier.name else 0.0):
+                out.append(Verdict(self.name, Outcome.BLOCK, found.score, f"{found.rail}: {found.reason}", share))
+            else:
+                out.append(Verdict(self.name, Outcome.PASS, found.score, "no instructions found", share))
+        return out
 
-    def check_hit(self, hit: Hit) -> Verdict:
-        key = hit.chunk.id
+    def _pieces(self, texts: list[str]) -> dict[str, Verdict]:
+        """The injection head's verdict on each piece, by the gateway's own scorer (the cascade included), with
+        every window of every piece embedded up front: one fast call, one precise call for the unsure ones."""
+        if not texts:
+            return {}
+        scorer = self.classifier.scorer
+        wanted = list(dict.fromkeys(w for t in texts for w in PromptScorer.pieces_of(t)))
+        fast = dict(zip(wanted, scorer.embedder.embed(wanted), strict=True))
+        precise = None
+        if scorer.precise is not None:
+            unsafe = 1.0 - scorer.head.probs(np.vstack(list(fast.values())))[:, 0]  # classes[0] is benign
+            unsure = [w for w, u in zip(wanted, unsafe, strict=True) if u >= scorer.fast_cut]
+            precise = _Known(scorer.precise, dict(zip(unsure, scorer.precise.embed(unsure), strict=True)))
+        rail = InjectionClassifierRail(PromptScorer(_Known(scorer.embedder, fast), head=scorer.head, precise=precise,
+                                                    fast_cut=scorer.fast_cut, cache_size=1),
+                                       self.classifier.threshold)
+        return {t: rail.check(t) for t in texts}
+
+    def scan_chunks(self, chunks: list[Chunk]) -> list[StoredVerdict]:
+        """ChunkScanner (index/verdicts.py): the verdicts `index build` stores with the chunks."""
+        return [StoredVerdict(v.blocked, v.score, v.reason, self.identity)
+                for v in self.check_many([(c.title, c.text) for c in chunks])]
+
+    # ---- request time --------------------------------------------------------------------------
+    def _known(self, chunk: Chunk) -> Verdict | None:
+        """The stored verdict when this rail made it, else one cached by content, else None."""
+        stored = chunk.verdict
+        if stored is not None and stored.rail == self.identity:
+            return Verdict(self.name, Outcome.BLOCK if stored.blocked else Outcome.PASS, stored.score,
+                           stored.reason, 0.0)
+        if stored is not None and stored.rail not in self._foreign:
+            self._foreign.add(stored.rail)
+            logger.warning("stored chunk verdicts of document rail %s ignored (this gateway runs %s): chunks are "
+                           "scanned at request time; rescan with `python -m index update ROOT`",
+                           stored.rail, self.identity)
+        key = content_key(chunk.title, chunk.text)
         with self._lock:
             if (cached := self._cache.get(key)) is not None:
                 self._cache.move_to_end(key)
                 return replace(cached, seconds=0.0)
-        verdict = self.check(hit.chunk.text)
-        with self._lock:
-            self._cache[key] = verdict
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        return verdict
+        return None
 
     def scan(self, hits: list[Hit]) -> list[Verdict]:
-        """One verdict per hit, in order."""
-        return [self.check_hit(h) for h in hits]
+        """One verdict per hit, in order; only chunks without a usable stored or cached verdict are scanned."""
+        out = [self._known(h.chunk) for h in hits]
+        todo = [i for i, v in enumerate(out) if v is None]
+        if todo:
+            fresh = self.check_many([(hits[i].chunk.title, hits[i].chunk.text) for i in todo])
+            with self._lock:
+                for i, verdict in zip(todo, fresh, strict=True):
+                    out[i] = verdict
+                    self._cache[content_key(hits[i].chunk.title, hits[i].chunk.text)] = verdict
+                while len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
+        return out  # type: ignore[return-value]
+
+    def check_hit(self, hit: Hit) -> Verdict:
+        return self.scan([hit])[0]
+
+
+class _Known:
+    """An embedder that answers from vectors made beforehand (in one batched call), and embeds only the rest."""
+
+    def __init__(self, embedder: Embedder, vectors: dict[str, np.ndarray]) -> None:
+        self.name, self.dim, self.int8 = embedder.name, embedder.dim, embedder.int8
+        self._embedder, self._vectors = embedder, vectors
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = [t for t in texts if t not in self._vectors]
+        if missing:
+            self._vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
+        return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+def document_rail(embedder: Embedder, fast: Embedder | None = None, threshold: float = 0.85,
+                  injection_threshold: float | None = None) -> DocumentRail:
+    """The gateway's document rail as its defaults build it (service/rails.py): `fast` (int8) pieces rechecked by
+    `embedder` (fp32) near the line, or `embedder` alone; the same identity, so the gateway trusts its verdicts."""
+    scorer = PromptScorer(fast, precise=embedder) if fast is not None else PromptScorer(embedder)
+    return DocumentRail(InjectionRail(), InjectionClassifierRail(scorer, injection_threshold), threshold)

@@ -1,4 +1,5 @@
-"""Ingestion: files -> documents -> token-aware chunks (deduplicated) -> vectors -> a new snapshot."""
+"""Ingestion: files -> documents -> token-aware chunks (deduplicated) -> vectors -> document-rail verdicts
+-> a new snapshot."""
 
 from __future__ import annotations
 
@@ -16,8 +17,10 @@ from index.families import IndexKind
 from index.loaders import LoadFailure, document_files, load_file
 from index.snapshots import publish
 from index.store import FaissIndex
+from index.verdicts import ChunkScanner, StoredVerdict
 
 EMBED_BLOCK = 512  # texts per embed call: sentence-transformers sorts by length within a call
+SCAN_BLOCK = 256  # chunks per scanner call: their pieces are embedded together
 
 
 @dataclass
@@ -28,6 +31,9 @@ class BuildReport:
     duplicates: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
+    scanned: int = 0  # chunks the document rail scanned in this run (new, changed, or scanned by another rail)
+    flagged: int = 0  # chunks of the snapshot whose stored verdict found instructions
+    scan_seconds: float = 0.0
     failures: list[LoadFailure] = field(default_factory=list)
     snapshot: Path | None = None
 
@@ -81,9 +87,26 @@ def ingest(src: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens:
     return chunks, vectors, report
 
 
+def scan(index: FaissIndex, scanner: ChunkScanner, report: BuildReport, progress: bool = True) -> None:
+    """Store the scanner's verdict with every chunk that has none of this scanner yet (before publishing)."""
+    started = time.perf_counter()
+    todo = list(index.unscanned(scanner.identity).items())
+    verdicts: dict[int, StoredVerdict] = {}
+    with _progress(progress) as bar:
+        task = bar.add_task("scanning chunks", total=len(todo))
+        for i in range(0, len(todo), SCAN_BLOCK):
+            block = todo[i:i + SCAN_BLOCK]
+            verdicts.update(zip((n for n, _ in block), scanner.scan_chunks([c for _, c in block]), strict=True))
+            bar.advance(task, len(block))
+    index.set_verdicts(verdicts, scanner.identity, len(todo))
+    report.scanned, report.flagged = len(todo), len(index.flagged())
+    report.scan_seconds = time.perf_counter() - started
+
+
 def build_index(src: Path, out: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens: int = 40,
-                kind: IndexKind = "auto", progress: bool = True) -> BuildReport:
-    """Ingest src and publish it as a new snapshot under the index root `out` (made current)."""
+                kind: IndexKind = "auto", progress: bool = True, scanner: ChunkScanner | None = None) -> BuildReport:
+    """Ingest src and publish it as a new snapshot under the index root `out` (made current). With a `scanner`
+    every chunk's verdict is stored in the snapshot; without one the gateway scans chunks at request time."""
     started = time.perf_counter()
     chunks, vectors, report = ingest(src, embedder, max_tokens, overlap_tokens, progress)
     chunking = {"max_tokens": max_tokens, "overlap_tokens": overlap_tokens,
@@ -91,15 +114,19 @@ def build_index(src: Path, out: Path, embedder: Embedder, max_tokens: int = 200,
     index = FaissIndex.build(chunks, vectors, embedder.name, kind,
                              extra={"chunking": chunking, "documents": report.documents,
                                     "failed_files": len(report.failures)})
+    if scanner is not None:
+        scan(index, scanner, report, progress)
     report.snapshot = publish(index, out)
     report.seconds = time.perf_counter() - started
     return report
 
 
 def update_index(root: Path, embedder: Embedder, add: Path | None = None, delete: Iterable[str] = (),
-                 max_tokens: int = 200, overlap_tokens: int = 40, progress: bool = True) -> BuildReport:
+                 max_tokens: int = 200, overlap_tokens: int = 40, progress: bool = True,
+                 scanner: ChunkScanner | None = None) -> BuildReport:
     """Incremental: drop the chunks of `delete` (and of re-added files), add the files under `add`,
-    publish the result as a new snapshot. The vectors of everything else are reused, not re-embedded."""
+    publish the result as a new snapshot. The vectors of everything else are reused, not re-embedded; so are
+    their verdicts when `scanner` made them (a snapshot scanned by another rail, or none, is scanned whole)."""
     started = time.perf_counter()
     current = FaissIndex.load(root, embedder.name, embedder.dim)
     chunks: list[Chunk] = []
@@ -109,6 +136,8 @@ def update_index(root: Path, embedder: Embedder, add: Path | None = None, delete
         chunks, vectors, report = ingest(add, embedder, max_tokens, overlap_tokens, progress)
     replaced = {c.source for c in chunks}
     index = current.updated(chunks, vectors, delete_sources=set(delete) | replaced)
+    if scanner is not None:
+        scan(index, scanner, report, progress)
     report.snapshot = publish(index, root)
     report.seconds = time.perf_counter() - started
     return report

@@ -8,6 +8,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from index.verdicts import StoredVerdict
+
 _PARA = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
 
@@ -41,6 +43,7 @@ class Chunk:
     page: int | None = None
     url: str | None = None
     tokens: int = 0
+    verdict: StoredVerdict | None = field(default=None, compare=False)  # the document rail's, from the index build
 
 
 def word_offsets(texts: list[str]) -> list[list[tuple[int, int]]]:

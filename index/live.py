@@ -2,6 +2,11 @@
 
 A swap loads and checks the new snapshot completely before one reference assignment makes it live;
 each search reads that reference once, so a request in flight finishes on the snapshot it started on.
+
+A swap given the identity of the gateway's document rail refuses a snapshot whose stored chunk verdicts were
+made by another rail (a changed head or threshold): serving it would scan every chunk on the request's path.
+`python -m index update ROOT` rescans it into a new snapshot. A snapshot with no stored verdicts (older, or
+built with --no-scan) is served and scanned at request time; a rollback always goes through.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import numpy as np
 
 from index.hybrid import Fusion, Hit, Mode, Reranker
 from index.snapshots import current_version, set_current, snapshot_path, versions
-from index.store import FaissIndex, IndexMismatch
+from index.store import RAIL, FaissIndex, IndexMismatch
 
 logger = logging.getLogger(__name__)
 
@@ -56,17 +61,18 @@ class LiveIndex:
         m = self.snapshot.manifest
         return {"version": self.version, "current": current_version(self.root), "available": versions(self.root),
                 "embedder": m["embedder"], "dim": m["dim"], "index_type": m["index_type"], "chunks": m["chunks"],
-                "checksum": m.get("checksum")}
+                "checksum": m.get("checksum"), "document_rail": m.get(RAIL)}
 
-    def swap(self, version: str | None = None) -> dict[str, Any]:
+    def swap(self, version: str | None = None, rail: str | None = None) -> dict[str, Any]:
         """Make `version` (default: the newest) live and current. Raises IndexMismatch or FileNotFoundError
-        and keeps serving the old snapshot when the new one cannot serve."""
+        and keeps serving the old snapshot when the new one cannot serve (or, given the running document
+        rail's identity `rail`, holds verdicts of another rail)."""
         with self._lock:
             available = versions(self.root)
             if version is None and not available:
                 raise FileNotFoundError(f"no snapshots under {self.root}")
             target = version or available[-1]
-            self._activate(target)
+            self._activate(target, rail=rail)
             return self.describe()
 
     def rollback(self) -> dict[str, Any]:
@@ -84,11 +90,16 @@ class LiveIndex:
                 self._history.pop()
             return self.describe()
 
-    def _activate(self, version: str, remember: bool = True) -> None:
+    def _activate(self, version: str, remember: bool = True, rail: str | None = None) -> None:
         path = snapshot_path(self.root, version)
         candidate = FaissIndex.load(path, *self._embedder)  # full load and checks before anything changes
         if candidate.manifest.get("version") != version:
             raise IndexMismatch(f"snapshot folder {version} holds version {candidate.manifest.get('version')}")
+        stored = candidate.manifest.get(RAIL, {}).get("identity")
+        if rail is not None and stored is not None and stored != rail:
+            raise IndexMismatch(f"snapshot {version}'s chunk verdicts were made by document rail {stored}, the gateway "
+                                f"runs {rail}: rescan it with `python -m index update {self.root}` (a new snapshot "
+                                "with this rail's verdicts) and swap to that")
         previous = self.version
         self.snapshot = candidate  # the atomic switch
         set_current(self.root, version)

@@ -8,7 +8,8 @@ import json
 import shutil
 import sqlite3
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -19,6 +20,7 @@ from index.chunking import Chunk
 from index.families import IndexKind, choose_kind, factory_string, make_index, supports_delete, tune
 from index.hybrid import Fusion, Hit, Mode
 from index.keyword import KeywordIndex
+from index.verdicts import StoredVerdict
 
 __all__ = ["FaissIndex", "Hit", "IndexMismatch", "VectorIndex", "MANIFEST_FILE"]
 
@@ -28,6 +30,8 @@ BM25_DIR = "bm25"
 MANIFEST_FILE = "manifest.json"
 FORMAT = 2
 _COLUMNS = "id, chunk_id, source, title, text, start, end, page, url, tokens"
+_VERDICT_COLUMNS = "verdict, verdict_score, verdict_reason"  # NULL: not scanned at index time (or an older snapshot)
+RAIL = "document_rail"  # manifest key: {"identity", "scanned", "flagged"} of the rail whose verdicts are stored
 
 
 class VectorIndex(Protocol):
@@ -135,7 +139,25 @@ class FaissIndex:
         empty = np.zeros((0, int(self.manifest["dim"])), dtype=np.float32)
         result = self._assemble(chunks, empty, new_ids, self.manifest["embedder"], self.kind, extra, index)
         result.manifest["next_id"] = start + len(add)
+        if RAIL in self.manifest:  # the kept chunks keep their verdicts, made by the parent's rail
+            result.set_verdicts({}, self.manifest[RAIL]["identity"], scanned=0)
         return result
+
+    # ---- document-rail verdicts ----------------------------------------------------------------
+    def unscanned(self, identity: str) -> dict[int, Chunk]:
+        """The chunks without a stored verdict of the rail `identity` (new, or scanned by another rail)."""
+        return {i: c for i, c in self._chunks.items() if c.verdict is None or c.verdict.rail != identity}
+
+    def set_verdicts(self, verdicts: Mapping[int, StoredVerdict], identity: str, scanned: int) -> None:
+        """Store the rail's verdicts with their chunks (before the snapshot is published) and name the rail."""
+        for i, verdict in verdicts.items():
+            self._chunks[i] = replace(self._chunks[i], verdict=verdict)
+        flagged = sum(1 for c in self._chunks.values() if c.verdict is not None and c.verdict.blocked)
+        self.manifest[RAIL] = {"identity": identity, "scanned": scanned, "flagged": flagged}
+
+    def flagged(self) -> list[Chunk]:
+        """The chunks whose stored verdict found instructions in them, in index order."""
+        return [c for c in self._chunks.values() if c.verdict is not None and c.verdict.blocked]
 
     # ---- disk ----------------------------------------------------------------------------------
     def save(self, out: Path) -> None:
@@ -146,10 +168,11 @@ class FaissIndex:
         faiss.write_index(self._index, str(out / INDEX_FILE))
         with sqlite3.connect(out / META_FILE) as db:
             db.execute("CREATE TABLE chunks (id INTEGER PRIMARY KEY, chunk_id TEXT UNIQUE, source TEXT, title TEXT, "
-                       "text TEXT, start INTEGER, end INTEGER, page INTEGER, url TEXT, tokens INTEGER)")
-            db.executemany(f"INSERT INTO chunks ({_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           [(i, c.id, c.source, c.title, c.text, c.start, c.end, c.page, c.url, c.tokens)
-                            for i, c in self._chunks.items()])
+                       "text TEXT, start INTEGER, end INTEGER, page INTEGER, url TEXT, tokens INTEGER, "
+                       "verdict TEXT, verdict_score REAL, verdict_reason TEXT)")
+            db.executemany(f"INSERT INTO chunks ({_COLUMNS}, {_VERDICT_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                           [(i, c.id, c.source, c.title, c.text, c.start, c.end, c.page, c.url, c.tokens,
+                             *_verdict_row(c.verdict)) for i, c in self._chunks.items()])
         db.close()
         self._keyword.save(out / BM25_DIR)
         self.manifest["checksum"] = f"sha256:{checksum(out)}"
@@ -175,9 +198,24 @@ class FaissIndex:
             raise IndexMismatch(f"index at {path} does not match its manifest's checksum (damaged or partial)")
         index = faiss.read_index(str(path / INDEX_FILE))
         with sqlite3.connect(path / META_FILE) as db:
-            rows = db.execute(f"SELECT {_COLUMNS} FROM chunks ORDER BY id").fetchall()
+            stored = "verdict" in {r[1] for r in db.execute("PRAGMA table_info(chunks)")}  # not in older snapshots
+            rows = db.execute(f"SELECT {_COLUMNS}{', ' + _VERDICT_COLUMNS if stored else ''} "
+                              "FROM chunks ORDER BY id").fetchall()
         db.close()
-        chunks = {row[0]: Chunk(*row[1:]) for row in rows}
+        rail = str(manifest.get(RAIL, {}).get("identity", ""))
+        chunks = {row[0]: Chunk(*row[1:10], verdict=_stored(row[10:], rail)) for row in rows}  # type: ignore[misc]
         if index.ntotal != len(chunks):
             raise IndexMismatch(f"index holds {index.ntotal} vectors but {len(chunks)} chunks")
         return cls(index, chunks, KeywordIndex.load(path / BM25_DIR, list(chunks)), manifest)
+
+
+def _verdict_row(verdict: StoredVerdict | None) -> tuple[str | None, float | None, str | None]:
+    if verdict is None:
+        return None, None, None
+    return "block" if verdict.blocked else "pass", verdict.score, verdict.reason
+
+
+def _stored(row: tuple[object, ...], rail: str) -> StoredVerdict | None:
+    if not row or row[0] is None or not rail:
+        return None
+    return StoredVerdict(row[0] == "block", float(row[1]), str(row[2]), rail)  # type: ignore[arg-type]

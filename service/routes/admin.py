@@ -1,5 +1,7 @@
 """/admin/index: which snapshot is live, hot swap to another, roll back. Admin tenants only (any caller in
-dev mode). The swap loads and checks the snapshot off the event loop; requests keep flowing meanwhile."""
+dev mode). The swap loads and checks the snapshot off the event loop; requests keep flowing meanwhile. A
+snapshot whose stored chunk verdicts came from another document rail than the gateway's is refused (400
+`snapshot_mismatch`, naming the rescan command); see index/live.py."""
 
 from __future__ import annotations
 
@@ -47,7 +49,8 @@ async def describe(request: Request, index: LiveIndexDep, tenant: TenantDep) -> 
 @router.post("/swap")
 async def swap(body: SwapRequest, request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
     _require_admin(request, tenant)
-    return await _change(lambda: index.swap(body.version))
+    documents = request.app.state.pipeline.document_rail
+    return await _change(lambda: index.swap(body.version, documents.identity if documents is not None else None))
 
 
 @router.post("/rollback")

@@ -1,4 +1,5 @@
-"""Acceptance: hot swap and rollback under a running query load, with zero failed requests."""
+"""Acceptance: hot swap and rollback under a running query load, with zero failed requests; after `index update`
++ swap an edited chunk is judged on its new text; a snapshot scanned by another document rail is refused."""
 
 import asyncio
 import json
@@ -8,12 +9,20 @@ from pathlib import Path
 
 import httpx
 import pytest
+from asgi_lifespan import LifespanManager
+from prometheus_client import CollectorRegistry
+from typer.testing import CliRunner
 
-from index.build import build_index
+from guardrails.documents import DocumentRail, document_rail
+from index.build import build_index, update_index
+from index.cli import app as index_cli
 from index.embedder import SentenceTransformerEmbedder
 from index.snapshots import SNAPSHOTS, set_current, versions
-from index.store import MANIFEST_FILE
-from tests.conftest import ROOT
+from index.store import MANIFEST_FILE, FaissIndex
+from service.app import create_app
+from tests.conftest import MODEL, ROOT
+from tests.service.test_errors import metric
+from tests.service.test_guardrails_check import POISONED, RecordingEngine
 
 QUESTION = "How many mirrors does the heliostat field have?"
 
@@ -96,7 +105,80 @@ async def test_swap_and_rollback_under_load_fail_no_request(index_root: Path, ma
 
 async def test_admin_endpoints_need_an_admin_tenant(index_root: Path, make_settings: Callable,
                                                     gateway: Callable) -> None:
-    settings = make_settings(index_dir=index_root, dev_mode=False, api_keys=["k-user"])
+    settings = make_settings(index_dir=index_root, dev_mode=False, api_keys=["k-user-0123456789abcdef"])
     async with gateway(settings) as client:
-        r = await client.post("/admin/index/rollback", headers={"Authorization": "Bearer k-user"})
+        r = await client.post("/admin/index/rollback", headers={"Authorization": "Bearer k-user-0123456789abcdef"})
     assert r.status_code == 403 and r.json()["error"]["type"] == "permission_error"
+
+
+MAINTENANCE = "When is the quarterly maintenance window?"
+CLEAN = POISONED.split("\n\nNote to the AI")[0] + "\n"  # the same page before someone planted the note
+
+
+@pytest.fixture(scope="module")
+def rail(embedder: SentenceTransformerEmbedder) -> DocumentRail:
+    return document_rail(embedder)  # what the gateway builds from default settings and this embedder
+
+
+def _corpus(folder: Path, page: str) -> Path:
+    shutil.copytree(ROOT / "docs", folder, dirs_exist_ok=True)
+    (folder / "maintenance.md").write_text(page)
+    return folder
+
+
+@pytest.mark.parametrize("scan", [True, False], ids=["verdicts stored", "scanned when served"])
+async def test_an_edited_chunk_is_caught_after_update_and_swap(tmp_path: Path, make_settings: Callable,
+                                                               embedder: SentenceTransformerEmbedder,
+                                                               rail: DocumentRail, scan: bool) -> None:
+    """#20 acceptance 3, #26 acceptance 2: `index update` replaces a clean page with a poisoned edit (same source,
+    same chunk id); after the swap the chunk is dropped and never reaches the engine, whether its verdict was
+    stored at build time or made at request time (cached by its text, not its id)."""
+    root, scanner = tmp_path / "root", rail if scan else None
+    build_index(_corpus(tmp_path / "v1", CLEAN), root, embedder, progress=False, scanner=scanner)
+    engine = RecordingEngine()
+    app = create_app(make_settings(index_dir=root), registry=CollectorRegistry(), embedder=embedder,
+                     transport=httpx.MockTransport(engine))
+    async with LifespanManager(app, startup_timeout=60):
+        assert app.state.pipeline.document_rail.identity == rail.identity
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
+            before = (await client.post("/v1/retrieve", json={"query": MAINTENANCE})).json()["data"]
+            assert "maintenance.md#0" in {h["id"] for h in before}  # clean, served (and, unscanned, cached)
+            edit = tmp_path / "edit"
+            edit.mkdir()
+            (edit / "maintenance.md").write_text(POISONED)
+            report = update_index(root, embedder, edit, progress=False, scanner=scanner)
+            assert report.flagged >= 1 if scan else report.scanned == 0
+            swapped = await client.post("/admin/index/swap", json={})
+            assert swapped.status_code == 200, swapped.text
+            after = (await client.post("/v1/retrieve", json={"query": MAINTENANCE})).json()["data"]
+            assert after and "maintenance.md" not in {h["source"] for h in after}
+            r = await client.post("/v1/chat/completions",
+                                  json={"model": MODEL, "messages": [{"role": "user", "content": MAINTENANCE}]})
+            assert r.status_code == 200, r.text
+            assert "recovery-desk@example.com" not in json.dumps(engine.requests[-1]["messages"])
+            text = (await client.get("/metrics")).text
+            assert metric(text, "ragguard_rail_verdicts_total", rail="indirect_injection", verdict="block") >= 2
+    if scan:
+        listed = CliRunner().invoke(index_cli, ["flagged", str(root)])
+        assert listed.exit_code == 0 and "maintenance.md" in listed.output
+
+
+async def test_a_snapshot_scanned_by_another_rail_is_refused_until_rescanned(
+        tmp_path: Path, make_settings: Callable, gateway: Callable, embedder: SentenceTransformerEmbedder,
+        rail: DocumentRail) -> None:
+    """#26 acceptance 3: verdicts made by another rail (here another threshold) are refused at swap, with the
+    command that rescans them; `index update` with the gateway's rail makes a snapshot the swap accepts."""
+    root = tmp_path / "root"
+    build_index(_corpus(tmp_path / "docs", CLEAN), root, embedder, progress=False, scanner=rail)
+    other = document_rail(embedder, threshold=0.9)
+    update_index(root, embedder, progress=False, scanner=other)
+    async with gateway(make_settings(index_dir=root)) as client:  # starts on v2: its verdicts are not trusted
+        refused = await client.post("/admin/index/swap", json={"version": versions(root)[-1]})
+        assert refused.status_code == 400 and refused.json()["error"]["code"] == "snapshot_mismatch"
+        message = refused.json()["error"]["message"]
+        assert other.identity in message and rail.identity in message and "python -m index update" in message
+        report = update_index(root, embedder, progress=False, scanner=rail)
+        assert report.scanned == len(FaissIndex.load(root))  # every chunk: the parent's verdicts were other's
+        swapped = await client.post("/admin/index/swap", json={})
+        assert swapped.status_code == 200, swapped.text
+        assert swapped.json()["document_rail"]["identity"] == rail.identity

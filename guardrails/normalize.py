@@ -14,8 +14,14 @@ import html
 import re
 import unicodedata
 
+import re2
+
+# A client controls this text. Patterns with alternation, optional groups or lazy runs (markup, hex) run on RE2
+# (linear time, no backtracking): on Python's `re` they took 30+ s on 8,000 "[" characters while holding the
+# GIL. RE2 has no look-around, so the checks that needed one are done in Python after the match. Patterns that
+# are one character class repeated stay on `re` (linear there too, and without RE2's per-match overhead).
 _ZERO_WIDTH = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
-                         "\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f]")
+                          "\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f]")
 # Look-alike letters NFKC keeps apart (Cyrillic, Greek, a few symbols) -> their Latin twin.
 _CONFUSABLES = str.maketrans({
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
@@ -28,14 +34,19 @@ _CONFUSABLES = str.maketrans({
 })
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
                        "$": "s", "!": "i", "|": "l", "+": "t"})
-_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\S*[0-9@$!|+])[a-z0-9@$!|+]{3,20}\b", re.IGNORECASE)
-_BASE64_RUN = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
-_HEX_RUN = re.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){12,}\b")
-_HTML_COMMENT = re.compile(r"<!--(.*?)-->", re.DOTALL)
-_TAG = re.compile(r"</?[a-zA-Z][^>]{0,500}>")
-_ATTR_TEXT = re.compile(r"\b(?:alt|title|aria-label|content|value)\s*=\s*[\"']([^\"']{4,})[\"']", re.IGNORECASE)
-_MD_LINK = re.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"([^\"]*)\")?\)")
-_MD_REF = re.compile(r"^\s*\[[^\]]+\]:\s*\S+\s+[\"'(](.+?)[\"')]\s*$", re.MULTILINE)
+_LEET_CHARS = frozenset("0123456789@$!|+")
+_LEET_RUN = re.compile(r"[a-zA-Z0-9@$!|+]+")
+_RUN = re.compile(r"[A-Za-z0-9+/=_-]{16,}")  # a base64 candidate: checked in _base64_body
+_HEX_RUN = re2.compile(r"\b(?:[0-9a-fA-F]{2}[\s:]?){12,}\b")
+_HTML_COMMENT = re2.compile(r"(?s)<!--(.*?)-->")
+_TAG = re2.compile(r"</?[a-zA-Z][^>]{0,500}>")
+_ATTR_TEXT = re2.compile(r"(?i)\b(?:alt|title|aria-label|content|value)\s*=\s*[\"']([^\"']{4,})[\"']")
+_MD_LINK = re2.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"([^\"]*)\")?\)")
+_MD_REF = re2.compile(r"(?m)^\s*\[[^\]]+\]:\s*\S+\s+[\"'(](.+?)[\"')]\s*$")
+_SPACES = re.compile(r"[ \t\f\v]+")
+_LETTERS = re.compile(r"[a-z]+")
+_THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
+_HEX_SEPARATORS = re.compile(r"[\s:]")
 _WORDS = frozenset(
     "the and you your ignore previous instructions all system prompt tell how what is are to of a in for "
     "this that with me make write give now from as do not be it on say print reveal secret password "
@@ -52,23 +63,28 @@ def _fold(text: str) -> str:
 
 
 def _unmark(text: str) -> str:
-    """Expose text hidden by markup: comments, tag attributes, link titles; then drop the tags."""
-    text = html.unescape(text)
-    text = _HTML_COMMENT.sub(lambda m: " " + m.group(1) + " ", text)
-    text = _ATTR_TEXT.sub(lambda m: " " + m.group(1) + " " + m.group(0), text)
-    text = _MD_LINK.sub(lambda m: " ".join(p for p in m.groups() if p), text)
-    text = _MD_REF.sub(lambda m: m.group(1), text)
-    return _TAG.sub(" ", text)
+    """Expose text hidden by markup: comments, tag attributes, link titles; then drop the tags.
+    Each step runs only when its marker is in the text (most prompts have no markup at all)."""
+    if "&" in text:
+        text = html.unescape(text)
+    if "<!--" in text:
+        text = _HTML_COMMENT.sub(lambda m: " " + m.group(1) + " ", text)
+    if "=" in text:
+        text = _ATTR_TEXT.sub(lambda m: " " + m.group(1) + " " + m.group(0), text)
+    if "](" in text:
+        text = _MD_LINK.sub(lambda m: " ".join(p for p in m.groups() if p), text)
+    if "]:" in text:
+        text = _MD_REF.sub(lambda m: m.group(1), text)
+    return _TAG.sub(" ", text) if "<" in text else text
 
 
 def normalize(text: str) -> str:
     """NFKC, zero-width removal, confusables, markup revealed; whitespace kept but squeezed."""
-    text = _unmark(_fold(text))
-    return re.sub(r"[ \t\f\v]+", " ", text).strip()
+    return _SPACES.sub(" ", _unmark(_fold(text))).strip()
 
 
 def _wordiness(text: str) -> float:
-    words = re.findall(r"[a-z]+", text.lower())
+    words = _LETTERS.findall(text.lower())
     return sum(w in _WORDS for w in words) / len(words) if words else 0.0
 
 
@@ -78,7 +94,7 @@ def _printable(raw: bytes) -> str | None:
     except UnicodeDecodeError:
         return None
     ok = sum(c.isprintable() or c.isspace() for c in out)
-    return out if out and ok / len(out) > 0.95 and re.search(r"[A-Za-z]{3}", out) else None
+    return out if out and ok / len(out) > 0.95 and _THREE_LETTERS.search(out) else None
 
 
 def _decode_base64(run: str) -> str | None:
@@ -93,20 +109,32 @@ def _decode_base64(run: str) -> str | None:
     return None
 
 
+def _base64_body(run: str) -> str | None:
+    """A run of base64 characters as a payload: at least 16 of them, "=" only as up to two pad characters."""
+    body = run.rstrip("=")
+    return body if len(body) >= 16 and len(run) - len(body) <= 2 and "=" not in body else None
+
+
 def decoded_payloads(text: str) -> list[str]:
     """Base64 and hex runs inside the text that decode to readable text."""
     found = []
-    for m in _BASE64_RUN.finditer(text):
-        if (out := _decode_base64(m.group(0))) is not None:
+    for m in _RUN.finditer(text):
+        if (body := _base64_body(m.group(0))) is not None and (out := _decode_base64(body)) is not None:
             found.append(out)
     for m in _HEX_RUN.finditer(text):
         try:
-            out = _printable(bytes.fromhex(re.sub(r"[\s:]", "", m.group(0))))
+            out = _printable(bytes.fromhex(_HEX_SEPARATORS.sub("", m.group(0))))
         except ValueError:
             out = None
         if out:
             found.append(out)
     return found
+
+
+def _leet_words(text: str) -> list[str]:
+    """Words of 3-20 characters mixing letters with digits or symbols ("1gn0r3")."""
+    return [w for w in _LEET_RUN.findall(text)
+            if 3 <= len(w) <= 20 and any(c.isalpha() for c in w) and any(c in _LEET_CHARS for c in w)]
 
 
 def views(text: str, max_views: int = 6) -> list[str]:
@@ -126,6 +154,10 @@ def views(text: str, max_views: int = 6) -> list[str]:
             add(inner, needs_gain=False)
     add(codecs.decode(base, "rot13"))
     add(base[::-1])
-    if len(_LEET_WORD.findall(base)) >= 2:  # one "k8s" or "covid19" is not leetspeak
-        add(_LEET_WORD.sub(lambda m: m.group(0).translate(_LEET), base), needs_gain=False)
+    if len(_leet_words(base)) >= 2:  # one "k8s" or "covid19" is not leetspeak
+        add(_LEET_RUN.sub(lambda m: _unleet(m.group(0)), base), needs_gain=False)
     return out[:max_views]
+
+
+def _unleet(word: str) -> str:
+    return word.translate(_LEET) if 3 <= len(word) <= 20 and any(c.isalpha() for c in word) else word

@@ -6,7 +6,6 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-import anyio
 import httpx
 from anyio import to_thread
 from fastapi import FastAPI
@@ -31,6 +30,7 @@ from service.readiness import Readiness
 from service.routes import admin, chat, grounding, guardrails, health, models, playground, retrieve
 from service.settings import Settings
 from service.tracing import get_tracer, make_tracer_provider
+from service.work import CpuSlots
 
 logger = logging.getLogger(__name__)
 
@@ -82,7 +82,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                     settings.grounding_model_threshold, settings.grounding_timeout_s)),
                 llm=llm,
                 catalog=catalog,
-                cpu=anyio.CapacityLimiter(settings.cpu_workers),
+                slots=CpuSlots(settings.cpu_workers, settings.cpu_wait_s),
                 judge=LLMJudge(llm.complete, settings.llm_judge_model or settings.engine_model_name,
                                settings.llm_judge_routes, catalog.engine_fields,
                                count=lambda v: metrics.rail_verdicts.labels("llm_judge", v).inc(),

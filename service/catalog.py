@@ -12,7 +12,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from service.errors import ModelNotFound
+from service.errors import EngineError, ModelNotFound
 from service.llm import LLMClient
 
 
@@ -32,7 +32,18 @@ class ModelCatalog:
             self._fetched = time.monotonic()
         return self._engine_models + [a for a in self._adapters if a not in self._engine_models]
 
-    async def require(self, model: str) -> None:
+    async def require(self, model: str, *, unless_engine_down: bool = False) -> None:
+        """404 for a model neither the engine nor the adapters know. With `unless_engine_down`, an engine that
+        cannot be asked passes the check (the chat road asks before its rails, and again before generating)."""
+        if model in self._adapters:
+            return
+        try:
+            await self._require(model)
+        except EngineError:
+            if not unless_engine_down:
+                raise
+
+    async def _require(self, model: str) -> None:
         if model not in await self.models():
             available = await self.models(refresh=True)
             if model not in available:

@@ -14,27 +14,29 @@ from typing import Any, TypeVar
 
 import anyio
 import numpy as np
-from anyio import to_thread
 from opentelemetry import trace as otel
 
 from guardrails.chain import Ran, run_chain
+from guardrails.classifier import token_offsets
 from guardrails.documents import DocumentRail
 from guardrails.judge import LLMJudge
 from guardrails.pii import PIIRail
 from guardrails.policy import decide
 from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, Verdict
+from guardrails.windows import PromptTooLong
 from index.embedder import Embedder
 from index.hybrid import Mode as RetrievalMode
 from index.store import Hit, VectorIndex
 from service.answer import Answer
 from service.catalog import ModelCatalog
-from service.errors import Blocked, InvalidRequest, RailFailed, first_error
+from service.errors import Blocked, InvalidRequest, Overloaded, PayloadTooLarge, RailFailed, first_error
 from service.llm import LLMClient
 from service.metrics import Metrics
 from service.prompt import engine_payload
 from service.schemas import ChatCompletionRequest, ChatMessage, rails_text
 from service.settings import Settings
 from service.trace import Trace, report, sentence_view
+from service.work import Budget, CpuSlots
 
 T = TypeVar("T")
 
@@ -54,7 +56,7 @@ class Pipeline:
     rails_off: list[str] = field(default_factory=list)  # rails turned off by config, counted as bypasses
     catalog: ModelCatalog | None = None  # maps a LoRA adapter's model name to what the engine needs
     judge: LLMJudge | None = None  # optional second opinion from the engine, for configured routes
-    cpu: anyio.CapacityLimiter | None = None  # threads doing rail/model work at once (RAGGUARD_CPU_WORKERS)
+    slots: CpuSlots = field(default_factory=lambda: CpuSlots(2, 10.0))  # CPU work at once (RAGGUARD_CPU_WORKERS)
 
     # ---- stage helpers -------------------------------------------------------------------------
     async def _timed(self, trace: Trace, stage: str, fn: Callable[[], Any]) -> Any:
@@ -70,7 +72,7 @@ class Pipeline:
         self.metrics.stage_seconds.labels(stage).observe(elapsed)
 
     async def _off_loop(self, fn: Callable[..., T], *args: Any) -> T:
-        return await to_thread.run_sync(fn, *args, limiter=self.cpu)
+        return await self.slots.run(fn, *args)
 
     def _failed(self, name: str, exc: BaseException) -> Verdict:
         """A rail that raised or timed out: the request is refused, or (policy open) an ERROR verdict + a bypass."""
@@ -80,28 +82,18 @@ class Pipeline:
         self.metrics.rail_verdicts.labels(name, Outcome.ERROR.value).inc()
         raise RailFailed(f"input rail {name!r} failed; request refused (fail closed)", extra={"rail": name}) from exc
 
-    async def _bounded(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` off the loop, given up on (TimeoutError; the thread is abandoned) after the rail timeout."""
-        with anyio.fail_after(self.settings.rail_timeout_s):
-            return await to_thread.run_sync(fn, *args, abandon_on_cancel=True, limiter=self.cpu)
-
-    async def _guarded(self, name: str, fn: Callable[..., Any], *args: Any) -> Any:
-        """`fn(*args)` within the rail timeout (`_bounded`); a failure goes to `_failed`."""
-        try:
-            return await self._bounded(fn, *args)
-        except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
-            return self._failed(name, exc)
-
-    async def _input_rails(self, text: str, vector: np.ndarray, stop_on_block: bool) -> list[Verdict]:
-        """The input rails in order, in ONE worker call (guardrails/chain.py) within the rail timeout; on a
-        timeout the rail then running, and any after it, count as failed."""
+    async def _input_rails(self, text: str, vector: np.ndarray, stop_on_block: bool, budget: Budget) -> list[Verdict]:
+        """The input rails in order, in ONE worker call (guardrails/chain.py) within the request's rail budget; on
+        a timeout the rail then running, and any after it, count as failed."""
         ran: Ran = []
         try:
-            await self._bounded(run_chain, self.input_rails, text, vector, self.settings.rail_modes, stop_on_block,
-                                self.settings.input_rail_policy == "open", ran)
+            await self.slots.run(run_chain, self.input_rails, text, vector, self.settings.rail_modes, stop_on_block,
+                                 self.settings.input_rail_policy == "open", ran, budget=budget)
         except TimeoutError as exc:
             ran = ran[:]  # the abandoned thread may still append
             ran += [(rail.name, exc) for rail in self.input_rails[len(ran):]]
+        except PromptTooLong as exc:
+            raise PayloadTooLarge(str(exc), param="messages", code="prompt_too_long") from None
         verdicts = []
         for name, result in ran:  # in order: the rails before a failure are counted before it refuses
             verdicts.append(v := self._failed(name, result) if isinstance(result, Exception) else result)
@@ -109,17 +101,25 @@ class Pipeline:
             self.metrics.rail_seconds.labels(v.rail).observe(v.seconds)
         return verdicts
 
-    async def _pii(self, messages: list[ChatMessage], mask: bool) -> Verdict | None:
-        """The PII rail over the user messages; with `mask`, masked text replaces the original."""
+    async def _pii(self, messages: list[ChatMessage], mask: bool, budget: Budget) -> Verdict | None:
+        """The PII rail over every forwarded message, whatever its role, in one worker call within the request's
+        rail budget; with `mask`, masked text replaces the original."""
         if self.pii_rail is None:
             return None
-        rail, worst = self.pii_rail, None
-        for m in messages:
-            if m.role != "user" or not m.text().strip():
+        rail = self.pii_rail
+        texts = [m.text() for m in messages]
+        try:
+            results = await self.slots.run(lambda: [rail.mask(t) if t.strip() else None for t in texts], budget=budget)
+        except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
+            if isinstance(exc, Overloaded):
+                raise
+            return self._failed(rail.name, exc)
+        worst = None
+        for m, text, result in zip(messages, texts, results, strict=True):
+            if result is None:
                 continue
-            result = await self._guarded(rail.name, rail.mask, m.text())
-            masked, verdict = (m.text(), result) if isinstance(result, Verdict) else result  # failed open
-            if mask and masked != m.text():
+            masked, verdict = result
+            if mask and masked != text:
                 m.content = masked
             if worst is None or verdict.outcome.rank > worst.outcome.rank:
                 worst = verdict
@@ -128,37 +128,59 @@ class Pipeline:
             self.metrics.rail_seconds.labels(rail.name).observe(worst.seconds)
         return worst
 
-    def _prompt_text(self, messages: list[ChatMessage]) -> str:
-        limit = self.settings.max_message_chars
+    def _screen(self, messages: list[ChatMessage]) -> list[ChatMessage]:
+        """The messages the engine will get: client system/developer turns kept, dropped or refused (setting)."""
+        limit, policy = self.settings.max_message_chars, self.settings.client_system_messages
         if any(len(m.text()) > limit for m in messages):
             raise InvalidRequest(f"a message exceeds {limit} characters", param="messages")
-        return rails_text(messages)
+        if policy == "allow" or not any(m.role in ("system", "developer") for m in messages):
+            return messages
+        if policy == "refuse":
+            raise InvalidRequest("system and developer messages are not accepted from clients on this gateway "
+                                 "(RAGGUARD_CLIENT_SYSTEM_MESSAGES=refuse)", param="messages")
+        return [m for m in messages if m.role not in ("system", "developer")]
 
-    async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool) -> list[Verdict]:
+    def _embed_prompt(self, text: str) -> np.ndarray:
+        """(worker thread) The prompt's vector, once its size is known to fit what the rails check."""
+        limit = self.settings.max_prompt_tokens
+        if len(text) > limit and len(token_offsets(self.embedder.name)(text)) > limit:
+            raise PromptTooLong(f"the prompt has more than the {limit} tokens the input rails check "
+                                "(RAGGUARD_MAX_PROMPT_TOKENS)")
+        return self.embedder.embed([text])[0]
+
+    async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool, budget: Budget) -> list[Verdict]:
         """Embed the prompt once, then run the rails in order; the vector is kept for retrieval."""
         for name in self.rails_off:
             self.metrics.rail_bypasses.labels(name, "off").inc()
-        vector = (await self._off_loop(self.embedder.embed, [text]))[0]
+        try:
+            vector = await self.slots.run(self._embed_prompt, text, budget=budget)
+        except PromptTooLong as exc:
+            raise PayloadTooLarge(str(exc), param="messages", code="prompt_too_long") from None
+        except TimeoutError as exc:
+            raise RailFailed("the prompt's embedding ran past the rail timeout; request refused",
+                             extra={"rail": "embedding"}) from exc
         trace.prompt_text, trace.prompt_vector = text, vector  # shared with retrieval
         if trace.embedded is not None:
             trace.embedded.set()  # retrieval may start beside the rails
-        verdicts = await self._input_rails(text, vector, stop_on_block)
+        verdicts = await self._input_rails(text, vector, stop_on_block, budget)
         trace.verdicts += verdicts
         return verdicts
 
     async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
-        text = self._prompt_text(request.messages)
+        request.messages = self._screen(request.messages)
+        text = rails_text(request.messages)
+        budget = Budget(self.settings.rail_timeout_s)  # one deadline for every rail of this request, PII included
 
         async def run() -> None:  # PII (spaCy) runs beside the prompt's embedding and rails: two cores
             pii: list[Verdict | None] = []
 
             async def mask() -> None:
-                pii.append(await self._pii(request.messages, mask=True))
+                pii.append(await self._pii(request.messages, mask=True, budget=budget))
 
             with first_error():
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(mask)
-                    if any(v.blocked for v in await self._verdicts(text, trace, stop_on_block=True)):
+                    if any(v.blocked for v in await self._verdicts(text, trace, True, budget)):
                         tg.cancel_scope.cancel()  # PII's answer is no longer wanted
             trace.verdicts += [v for v in pii if v is not None]
             if blocked := next((v for v in trace.verdicts if v.blocked), None):
@@ -169,8 +191,10 @@ class Pipeline:
     async def check_messages(self, messages: list[ChatMessage]) -> list[Verdict]:
         """Every input rail's verdict, nothing enforced (POST /v1/guardrails/check); a failing rail raises
         RailFailed under the fail-closed policy, as on the chat road."""
-        verdicts = await self._verdicts(self._prompt_text(messages), Trace(), stop_on_block=False)
-        pii = await self._pii(messages, mask=False)
+        messages = self._screen(messages)
+        budget = Budget(self.settings.rail_timeout_s)
+        verdicts = await self._verdicts(rails_text(messages), Trace(), False, budget)
+        pii = await self._pii(messages, mask=False, budget=budget)
         return verdicts + ([pii] if pii is not None else [])
 
     def _search(self, query: str, vector: np.ndarray | None, top_k: int, mode: RetrievalMode) -> tuple[list, list]:
@@ -241,10 +265,12 @@ class Pipeline:
         return result
 
     def policy(self, request: ChatCompletionRequest) -> str:
-        return request.ragguard.grounding_policy or self.settings.grounding_policy
+        """The request's grounding policy, never looser than the operator's floor (else 400)."""
+        return request.ragguard.policy_for(self.settings.grounding_policy, self.settings.grounding_policy_floor)
 
     def stream_release(self, request: ChatCompletionRequest) -> str:
-        return request.ragguard.release_for(self.policy(request), self.settings.stream_release)
+        return request.ragguard.release_for(self.policy(request), self.settings.stream_release,
+                                            self.settings.stream_release_floor)
 
     # ---- the road ------------------------------------------------------------------------------
     async def prepare(self, request: ChatCompletionRequest) -> Trace:
@@ -321,7 +347,8 @@ class Pipeline:
             "id": trace.id, "object": "chat.completion", "created": trace.created, "model": request.model,
             "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": finish}],
             "usage": usage, "citations": [c.model_dump() for c in trace.citations()],
-            "ragguard": report(trace, self.policy(request), answer.checked, decision),
+            "ragguard": report(trace, self.policy(request), answer.checked, decision,
+                               self.settings.expose_removed_text),
         }
 
     async def stream(self, request: ChatCompletionRequest, trace: Trace) -> AsyncIterator[dict[str, Any]]:
@@ -357,7 +384,7 @@ class Pipeline:
                 elif policy == "annotate" or s.supported:
                     yield chunk({"content": s.text + " "}, sentence=sentence_view(s))
                 else:
-                    yield chunk({}, sentence=sentence_view(s, kept=False))
+                    yield chunk({}, sentence=sentence_view(s, False, self.settings.expose_removed_text))
 
         parts = self.llm.stream(payload)
         # Pull the first part before anything is sent, so engine failures get a real HTTP status.
@@ -394,7 +421,7 @@ class Pipeline:
         elif policy == "refuse":
             yield chunk({"content": " ".join(s.text for s in checked.sentences)})
         counted = self.metrics.count_usage(answer.usage)
-        final = chunk({}, finish, **report(trace, policy, checked, decision),
+        final = chunk({}, finish, **report(trace, policy, checked, decision, self.settings.expose_removed_text),
                       citations=[c.model_dump() for c in trace.citations()])
         if request.stream_options and request.stream_options.include_usage:
             final["usage"] = counted

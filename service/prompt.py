@@ -20,29 +20,29 @@ def format_sources(hits: list[Hit]) -> str:
 
 
 def build_messages(request: ChatCompletionRequest, hits: list[Hit]) -> list[dict[str, Any]]:
-    """Our instructions and sources first, then the client's conversation as plain text turns."""
+    """Our instructions and sources first, then the client's conversation as plain text turns (a tool result goes
+    as a user turn: every chat template takes one, and the rails read it as the client's text either way)."""
     system = INSTRUCTIONS + ("\n\nSources:\n" + format_sources(hits) if hits else "\n\nSources: none.")
     client_system = [m.text() for m in request.messages if m.role in ("system", "developer")]
     if client_system:
         system = "\n\n".join(client_system) + "\n\n" + system
     turns: list[dict[str, Any]] = [{"role": "system", "content": system}]
     for m in request.messages:
-        if m.role in ("user", "assistant") and m.text().strip():
-            turns.append({"role": m.role, "content": m.text()})
+        if m.role in ("user", "assistant", "tool") and m.text().strip():
+            turns.append({"role": "assistant" if m.role == "assistant" else "user", "content": m.text()})
     return turns
 
 
 def engine_payload(request: ChatCompletionRequest, hits: list[Hit], settings: Settings,
                    engine_fields: dict[str, Any] | None = None) -> dict[str, Any]:
     """The engine's chat request: our messages, the client's sampling knobs within our caps, our stop strings
-    after the client's, and what the model's adapter needs (`engine_fields`)."""
+    always, then the client's (at most 4, checked in the schema), and what the model's adapter needs."""
     wanted = request.max_completion_tokens or request.max_tokens or settings.default_max_tokens
-    stop = [request.stop] if isinstance(request.stop, str) else list(request.stop or [])
     payload: dict[str, Any] = {
         "model": request.model,
         "messages": build_messages(request, hits),
         "max_tokens": min(wanted, settings.max_tokens_cap),
-        "stop": (stop + settings.engine_stop)[:8],
+        "stop": list(dict.fromkeys(settings.engine_stop + request.stops())),
         "temperature": 0.2 if request.temperature is None else request.temperature,
     }
     for key in ("top_p", "seed", "presence_penalty", "frequency_penalty"):

@@ -47,7 +47,8 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
 
     Retrieved chunks go through the same rules and injection head (indirect injection). With `precise` the
     learned rails run the int8 -> fp32 cascade (see PromptScorer)."""
-    scorer = PromptScorer(embedder, precise=precise, fast_cut=settings.prompt_fast_cut)
+    scorer = PromptScorer(embedder, precise=precise, fast_cut=settings.prompt_fast_cut,
+                          max_tokens=settings.max_prompt_tokens)
     rules = InjectionRail()
     classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
     candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]

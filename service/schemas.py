@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -43,9 +43,23 @@ class RagguardOptions(BaseModel):
     grounding_policy: GroundingPolicy | None = None
     stream_release: StreamRelease | None = None  # annotate only: see Settings.stream_release
 
-    def release_for(self, policy: str, default: StreamRelease) -> StreamRelease:
-        """How a stream under `policy` releases text: "token" only under annotate, where nothing is removed;
-        strip and refuse hold each sentence until it is checked, and asking them for "token" is a 400."""
+    def policy_for(self, default: GroundingPolicy, floor: GroundingPolicy | None) -> GroundingPolicy:
+        """The grounding policy this request gets: its own, if it is at least as strict as the operator's floor
+        (default: the configured policy; a looser one is a 400), else the configured one."""
+        floor = floor or default
+        wanted = self.grounding_policy or default
+        if _STRICTNESS.index(wanted) < _STRICTNESS.index(floor):
+            raise InvalidRequest(f"grounding_policy {wanted!r} is less strict than this gateway allows "
+                                 f"({floor!r}; RAGGUARD_GROUNDING_POLICY_FLOOR)", param="ragguard.grounding_policy")
+        return wanted
+
+    def release_for(self, policy: str, default: StreamRelease, floor: StreamRelease = "token") -> StreamRelease:
+        """How a stream under `policy` releases text: "token" only under annotate, where nothing is removed, and
+        only where the operator allows clients to ask for it (`floor`); strip and refuse hold each sentence until
+        it is checked, and asking them for "token" is a 400."""
+        if self.stream_release == "token" and floor != "token" and default != "token":
+            raise InvalidRequest("stream_release 'token' is not allowed on this gateway "
+                                 "(RAGGUARD_STREAM_RELEASE_FLOOR=sentence)", param="ragguard.stream_release")
         if policy == "annotate":
             return self.stream_release or default
         if self.stream_release == "token":
@@ -54,6 +68,10 @@ class RagguardOptions(BaseModel):
         return "sentence"
     top_k: int | None = Field(default=None, ge=1, le=50)
     retrieval: bool = True
+
+
+_STRICTNESS: tuple[GroundingPolicy, ...] = ("annotate", "strip", "refuse")
+MAX_STOPS, MAX_STOP_CHARS = 4, 64  # OpenAI's own limit on stop sequences; the engine's own are always added
 
 
 class StreamOptions(BaseModel):
@@ -71,7 +89,7 @@ class ChatCompletionRequest(BaseModel):
     temperature: float | None = Field(default=None, ge=0.0, le=2.0)
     top_p: float | None = Field(default=None, gt=0.0, le=1.0)
     n: int | None = Field(default=None, ge=1, le=1)
-    stop: str | list[str] | None = None
+    stop: str | list[str] | None = Field(default=None, max_length=MAX_STOPS)
     seed: int | None = None
     presence_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
     frequency_penalty: float | None = Field(default=None, ge=-2.0, le=2.0)
@@ -80,14 +98,27 @@ class ChatCompletionRequest(BaseModel):
 
     _needs_user_text = field_validator("messages")(_needs_user_text)
 
+    @field_validator("stop")
+    @classmethod
+    def _short_stops(cls, stop: str | list[str] | None) -> str | list[str] | None:
+        for s in [stop] if isinstance(stop, str) else stop or []:
+            if not s or len(s) > MAX_STOP_CHARS:
+                raise ValueError(f"each stop sequence must have 1 to {MAX_STOP_CHARS} characters")
+        return stop
+
+    def stops(self) -> list[str]:
+        """The client's stop sequences as a list."""
+        return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
+
     def question(self) -> str:
         """The last user message: what is retrieved for and checked."""
         return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
 
 
 def rails_text(messages: list[ChatMessage]) -> str:
-    """What the input rails read: the user and tool messages, joined."""
-    return "\n".join(m.text() for m in messages if m.role in ("user", "tool"))
+    """What the input rails read: every message the engine gets, in every role, as one conversation (a client's
+    system, developer, assistant and tool turns are client input too)."""
+    return "\n".join(t for m in messages if (t := m.text()).strip())
 
 
 class GuardrailsCheckRequest(BaseModel):
@@ -108,13 +139,19 @@ class RetrieveRequest(BaseModel):
     mode: Literal["dense", "bm25", "hybrid"] | None = None  # None: RAGGUARD_RETRIEVAL_MODE
 
 
+MAX_PASSAGES, MAX_PASSAGE_CHARS, MAX_ANSWER_CHARS, MAX_CLAIMS = 20, 16_000, 16_000, 64
+
+
 class GroundingCheckRequest(BaseModel):
-    """POST /v1/guardrails/grounding: is an answer supported by the given passages? (no engine needed)"""
+    """POST /v1/guardrails/grounding: is an answer supported by the given passages? (no engine needed)
+
+    Bounded like every endpoint: at most 20 passages of 16,000 characters, an answer of 16,000 characters and
+    64 sentences (400/413 beyond), so one request cannot cost a thousand."""
 
     model_config = ConfigDict(extra="forbid")
-    answer: str = Field(min_length=1, max_length=32_000)
-    passages: list[str] = Field(max_length=50)
-    question: str | None = Field(default=None, max_length=32_000)
+    answer: str = Field(min_length=1, max_length=MAX_ANSWER_CHARS)
+    passages: list[Annotated[str, Field(max_length=MAX_PASSAGE_CHARS)]] = Field(max_length=MAX_PASSAGES)
+    question: str | None = Field(default=None, max_length=4_000)
 
 
 class Citation(BaseModel):

@@ -33,6 +33,11 @@ class Settings(BaseSettings):
     port: int = 8080
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_message_chars: int = Field(default=32_000, ge=1)
+    # every word the engine will see is checked; text beyond this many embedder tokens (all messages, plus any
+    # decoded/hidden text the rails find in them) is refused with 413 prompt_too_long, never checked in part
+    max_prompt_tokens: int = Field(default=8192, ge=128)
+    # client system/developer messages: forwarded and checked (allow), removed before anything (drop), or 400
+    client_system_messages: Literal["allow", "drop", "refuse"] = "allow"
     max_tokens_cap: int = Field(default=512, ge=1)
     default_max_tokens: int = Field(default=192, ge=1)
     log_level: str = "INFO"
@@ -77,6 +82,7 @@ class Settings(BaseSettings):
     prompt_fast_cut: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the measured FAST_CUT (classifier.py)
     # threads running rail/model work at once: more only queue for the same cores and starve a local engine
     cpu_workers: int = Field(default=2, ge=1)
+    cpu_wait_s: float = Field(default=10.0, gt=0)  # longer than this for a free CPU worker: 503 overloaded
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default
     fusion: Literal["convex", "rrf"] = "convex"  # hybrid: how dense and BM25 rankings are fused
     fusion_alpha: float = Field(default=0.5, ge=0.0, le=1.0)  # convex: the dense share (`index eval` tunes it)
@@ -110,6 +116,12 @@ class Settings(BaseSettings):
     # streaming under annotate: "sentence" releases each sentence with its verdict; "token" passes text on as
     # the engine makes it and sends each verdict when its sentence is checked (strip/refuse always hold)
     stream_release: StreamRelease = "sentence"
+    # the least strict grounding policy a client may ask for (None: the configured grounding_policy), and
+    # whether a client may ask for token release (under annotate)
+    grounding_policy_floor: GroundingPolicy | None = None
+    stream_release_floor: StreamRelease = "token"
+    # under strip/refuse the removed sentences' text is left out of the `ragguard` report unless this is true
+    expose_removed_text: bool = False
     # non-streaming answers are read from the engine as a stream, so each finished sentence is checked while the
     # engine writes the next and only the last one is checked after it; false: one call, then the whole answer
     check_during_generation: bool = False

@@ -19,9 +19,10 @@ from service.schemas import Citation
 REMOVED_REASON = "not supported by the retrieved sources"
 
 
-def sentence_view(s: SentenceCheck, kept: bool = True) -> dict[str, Any]:
-    """One checked sentence as clients see it; `citation` is the 1-based source number."""
-    view = {"text": s.text, "verdict": "supported" if s.supported else "unsupported",
+def sentence_view(s: SentenceCheck, kept: bool = True, show_removed: bool = False) -> dict[str, Any]:
+    """One checked sentence as clients see it; `citation` is the 1-based source number. A sentence the policy
+    removed (strip, refuse) is shown without its text unless `show_removed` (RAGGUARD_EXPOSE_REMOVED_TEXT)."""
+    view = {"text": s.text if kept or show_removed else "", "verdict": "supported" if s.supported else "unsupported",
             "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
     if not kept:
         view["reason"] = s.reason or REMOVED_REASON
@@ -60,7 +61,8 @@ class Trace:
         return ", ".join(f"{k};dur={v * 1000:.1f}" for k, v in self.timings.items())
 
 
-def report(trace: Trace, policy: str, result: GroundingResult, decision: PolicyDecision) -> dict[str, Any]:
+def report(trace: Trace, policy: str, result: GroundingResult, decision: PolicyDecision,
+           show_removed: bool = False) -> dict[str, Any]:
     """The `ragguard` extension of a chat answer: rail verdicts, per-sentence grounding, timings."""
     return {
         "request_id": trace.id,
@@ -70,7 +72,8 @@ def report(trace: Trace, policy: str, result: GroundingResult, decision: PolicyD
             "verdict": decision.verdict,
             "llm_judge": trace.judged,
             "supported_ratio": round(result.supported_ratio, 4),
-            "sentences": [sentence_view(s, kept) for s, kept in zip(result.sentences, decision.kept, strict=True)],
+            "sentences": [sentence_view(s, kept, show_removed)
+                          for s, kept in zip(result.sentences, decision.kept, strict=True)],
         },
         "timings": {k: round(v, 6) for k, v in trace.timings.items()},
     }

@@ -72,6 +72,7 @@ async def _sse(pipeline: Pipeline, chunks: AsyncIterator[dict[str, Any]], first:
 async def chat_completions(request: ChatCompletionRequest, pipeline: PipelineDep, catalog: CatalogDep,
                            tenant: TenantDep, admission: AdmissionDep) -> JSONResponse | EventSourceResponse:
     tenant.require_model(request.model)
+    await catalog.require(request.model, unless_engine_down=True)  # an unknown model costs no rail work
     async with AsyncExitStack() as scope:
         scope.enter_context(_in_flight(pipeline.metrics))
         await scope.enter_async_context(admission.slot())

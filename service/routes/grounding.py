@@ -10,10 +10,10 @@ from guardrails.sentences import split_sentences
 from guardrails.verdict import GroundingResult
 from index.chunking import Chunk
 from index.store import Hit
-from service.deps import PipelineDep, TenantDep
-from service.errors import EngineError
+from service.deps import AdmissionDep, PipelineDep, TenantDep
+from service.errors import EngineError, PayloadTooLarge
 from service.pipeline import Pipeline
-from service.schemas import GroundingCheckRequest
+from service.schemas import MAX_CLAIMS, GroundingCheckRequest
 from service.trace import Trace, sentence_view
 
 router = APIRouter()
@@ -35,16 +35,23 @@ async def _second_opinion(pipeline: Pipeline, result: GroundingResult,
 
 
 @router.post(ROUTE)
-async def grounding_check(request: GroundingCheckRequest, pipeline: PipelineDep, tenant: TenantDep) -> dict[str, Any]:
+async def grounding_check(request: GroundingCheckRequest, pipeline: PipelineDep, tenant: TenantDep,
+                          admission: AdmissionDep) -> dict[str, Any]:
     """`supported` only when every claim is; `score` is the weakest claim's support, in [0, 1].
 
     Passages are numbered from 1 as the answer's `[n]` markers count them. Runs the same rail, metrics and
-    fail-closed handling as the chat road (a failing check answers 503)."""
+    fail-closed handling as the chat road (a failing check answers 503). Sizes are bounded in the schema and
+    by MAX_CLAIMS (413), and the check is admitted like chat."""
+    claims_in = split_sentences(request.answer)
+    if len(claims_in) > MAX_CLAIMS:
+        raise PayloadTooLarge(f"the answer has {len(claims_in)} sentences; at most {MAX_CLAIMS} are checked",
+                              param="answer")
     hits = [Hit(Chunk(id=f"passage-{i}", source=f"passage {i}", title="", text=text, start=0, end=len(text)), 1.0)
             for i, text in enumerate(request.passages, start=1)]
     trace = Trace(hits=hits)
-    result = await pipeline.check_output(split_sentences(request.answer), trace)
-    result, judge = await _second_opinion(pipeline, result, hits)
+    async with admission.slot():
+        result = await pipeline.check_output(claims_in, trace)
+        result, judge = await _second_opinion(pipeline, result, hits)
     claims = [{**sentence_view(s), "score": round(min(max(s.score, 0.0), 1.0), 4), "reason": s.reason,
                "citations": list(s.citations)} for s in result.sentences]
     return {"supported": bool(claims) and all(s.supported for s in result.sentences),

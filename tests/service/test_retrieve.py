@@ -33,7 +33,7 @@ async def test_default_mode_comes_from_settings_and_bad_modes_are_refused(make_s
 
 async def test_a_follow_up_question_is_searched_without_waiting_for_the_prompt_embedding(
         make_settings: Callable, gateway: Callable) -> None:
-    """In a multi-turn chat the rails embed all user turns joined; retrieval embeds the last question itself
+    """In a multi-turn chat the rails embed the whole conversation joined; retrieval embeds the last question itself
     at once instead of waiting for that vector (here made slow) it will not use."""
     async with gateway(make_settings()) as client:
         pipeline, events = client.app.state.pipeline, []
@@ -58,5 +58,5 @@ async def test_a_follow_up_question_is_searched_without_waiting_for_the_prompt_e
             {"role": "user", "content": question}]})
         trace = await pipeline.prepare(request)
     assert trace.hits[0].chunk.source == "metrics.md"
-    joined = "Tell me about the gateway.\n" + question
+    joined = "Tell me about the gateway.\nIt checks prompts and answers.\n" + question
     assert events.index(("start", question)) < events.index(("end", joined))

@@ -35,21 +35,25 @@ def views(chunks: list[dict]) -> list[dict]:
 
 
 @pytest.mark.parametrize("policy", ["strip", "refuse"])
+@pytest.mark.parametrize("expose", [False, True])
 async def test_unsupported_later_sentence_is_never_streamed(make_settings: Callable, gateway: Callable,
-                                                            policy: str) -> None:
+                                                            policy: str, expose: bool) -> None:
     port = free_port()
     with faulty_engine(port, "trickle", answer=f"{SUPPORTED} {UNSUPPORTED}", delay_s=0.01):
         # refuse_min_supported=1.0: refuse holds the answer and refuses unless every sentence is supported
         settings = make_settings(engine_url=f"http://127.0.0.1:{port}", refuse_min_supported=1.0,
-                                 rail_timeout_s=60.0)
+                                 rail_timeout_s=60.0, expose_removed_text=expose)
         async with gateway(settings) as client:
             raw, chunks = await stream_chunks(client, policy)
     assert "penguins" not in content(chunks)  # never in the answer the client (or an OpenAI SDK) assembles
-    # It appears only where it is labelled removed (the removal event, the final report) for clients to show
-    # what was withheld; nowhere as answer text.
-    labelled = [v for v in views(chunks) if "penguins" in v["text"]]
-    assert labelled and all(v["kept"] is False and v["verdict"] == "unsupported" for v in labelled)
-    assert raw.count("penguins") == len(labelled)
+    removed_views = [v for v in views(chunks) if v["kept"] is False]
+    assert any(v["verdict"] == "unsupported" for v in removed_views)  # (refuse removes the supported one too)
+    if not expose:  # by default the removed text is nowhere in what the client gets, labelled or not
+        assert "penguins" not in raw and all(v["text"] == "" for v in removed_views)
+    else:  # RAGGUARD_EXPOSE_REMOVED_TEXT: only where it is labelled removed, for clients to show what was withheld
+        labelled = [v for v in views(chunks) if "penguins" in v["text"]]
+        assert labelled and all(v["kept"] is False for v in labelled)
+        assert raw.count("penguins") == len(labelled)
     if policy == "strip":
         assert "8080" in content(chunks)  # the supported first sentence is delivered
         removed = [c for c in chunks if not c["choices"][0]["delta"].get("content")

@@ -135,11 +135,11 @@ def test_playground_shows_grounding_rails_and_timings(llama_engine: str, gateway
 
 
 def test_playground_asks_for_the_key_when_keys_are_on(llama_engine: str, gateway_process, browser: WebDriver) -> None:  # type: ignore[no-untyped-def]
-    base = gateway_process(llama_engine, RAGGUARD_API_KEYS='["sk-playground"]', RAGGUARD_DEV_MODE="false")
+    base = gateway_process(llama_engine, RAGGUARD_API_KEYS='["sk-playground-secret"]', RAGGUARD_DEV_MODE="false")
     browser.get(f"{base}/playground/")
     error = browser.find_element(By.ID, "error")
     WebDriverWait(browser, 60).until(lambda _: "needs an API key" in error.text)
-    browser.find_element(By.ID, "api-key").send_keys("sk-playground")
+    browser.find_element(By.ID, "api-key").send_keys("sk-playground-secret")
     browser.find_element(By.CSS_SELECTOR, "#key-form button").click()
     WebDriverWait(browser, 60).until(lambda d: MODEL in model_ids(d))
     assert not error.is_displayed()

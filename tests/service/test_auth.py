@@ -37,8 +37,9 @@ async def test_bearer_keys_and_tenant_models(make_settings: Callable, gateway: C
 
 
 async def test_rate_limit_is_429_with_retry_after(make_settings: Callable, gateway: Callable) -> None:
-    async with gateway(make_settings(dev_mode=False, api_keys=["sk-1"], rate_limit="3/minute")) as client:
-        headers = {"Authorization": "Bearer sk-1"}
+    settings = make_settings(dev_mode=False, api_keys=["sk-rate-limit-tenant-1"], rate_limit="3/minute")
+    async with gateway(settings) as client:
+        headers = {"Authorization": "Bearer sk-rate-limit-tenant-1"}
         statuses = [(await client.post(CHAT, json=ATTACK, headers=headers)).status_code for _ in range(4)]
         assert statuses == [400, 400, 400, 429]
         r = await client.post(CHAT, json=ATTACK, headers=headers)

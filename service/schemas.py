@@ -78,10 +78,13 @@ class StreamOptions(BaseModel):
     include_usage: bool = False
 
 
+MAX_MESSAGES = 256  # a conversation's turns: each is checked (PII per message), so their number is bounded
+
+
 class ChatCompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
     model: str = Field(min_length=1)
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
     stream: bool = False
     stream_options: StreamOptions | None = None
     max_tokens: int | None = Field(default=None, ge=1)
@@ -125,7 +128,7 @@ class GuardrailsCheckRequest(BaseModel):
     """POST /v1/guardrails/check: run the input rails only."""
 
     model_config = ConfigDict(extra="forbid")
-    messages: list[ChatMessage] = Field(min_length=1)
+    messages: list[ChatMessage] = Field(min_length=1, max_length=MAX_MESSAGES)
 
     _needs_user_text = field_validator("messages")(_needs_user_text)
 

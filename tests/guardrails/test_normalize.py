@@ -1,0 +1,61 @@
+"""The normalizer and the rules on hostile text: any input is handled, and cost grows linearly with length."""
+
+import time
+from collections.abc import Callable
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from guardrails.injection import InjectionRail
+from guardrails.normalize import normalize, views
+from guardrails.windows import PromptTooLong, fit, windows
+
+MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a](", '"', "'", "=", "&#", ";", "\n",
+                          "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":"])
+HOSTILE = st.one_of(st.text(max_size=400), st.lists(MARKUP, max_size=300).map("".join))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(HOSTILE)
+def test_views_and_rules_take_any_text(text: str) -> None:
+    out = views(text)
+    assert out and out[0] == normalize(text) and len(out) <= 6
+    assert InjectionRail().check(text).outcome.value in ("pass", "block")
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(min_size=1, max_size=600))
+def test_windows_cover_the_text_and_fit_the_embedder(text: str) -> None:
+    offsets = [(i, i + 1) for i, c in enumerate(text) if not c.isspace()]  # one "token" per visible character
+    if not offsets:
+        return
+    got = windows(text, offsets, whole=16, focus=8, stride=6)
+    covered = "".join(got)
+    assert all(c in covered for c in text if not c.isspace())
+    assert all(sum(not c.isspace() for c in w) <= max(16 if len(got) == 1 else 8, 1) for w in got)
+
+
+def test_text_beyond_the_cap_is_refused_not_cut() -> None:
+    offsets = lambda text: [(i, i + 1) for i in range(len(text))]  # noqa: E731
+    assert [v for v, _ in fit(["abc", "de"], offsets, 5)] == ["abc", "de"]
+    with pytest.raises(PromptTooLong):
+        fit(["abc", "def"], offsets, 5)
+
+
+def _cpu(fn: Callable[[str], object], text: str) -> float:
+    best = float("inf")
+    for _ in range(3):
+        started = time.process_time()
+        fn(text)
+        best = min(best, time.process_time() - started)
+    return max(best, 1e-4)
+
+
+@pytest.mark.parametrize("unit", ["[", "<!--", "](", "[a](", "<a ", "aa ", "&#", "ignore the ", "]: x '", "=="])
+def test_cost_grows_linearly_with_length(unit: str) -> None:
+    """Structural, not a stopwatch: 4x the text must cost well under 16x (what a quadratic pattern costs)."""
+    small, large = unit * (2_000 // len(unit)), unit * (8_000 // len(unit))
+    for fn in (views, InjectionRail().check):
+        ratio = _cpu(fn, large) / _cpu(fn, small)
+        assert ratio < 9, f"{fn} on {unit!r}: 4x the text cost {ratio:.1f}x"

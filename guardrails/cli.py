@@ -27,8 +27,11 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                out: Path = typer.Option(Path("var/guardrails-eval"), help="Where report.json and roc.png go."),
                seed: int = typer.Option(13, help="The training seed: selects the same held-out split."),
                prompt_embedding: str = typer.Option("cascade", help=f"{' | '.join(EMBEDDINGS)}, as "
-                                                    "RAGGUARD_PROMPT_EMBEDDING (ONNX, no torch fallback)")) -> None:
-    """Input rails on the held-out split: TPR/FPR per set, precision, confusion table, latency, ROC plot."""
+                                                    "RAGGUARD_PROMPT_EMBEDDING (ONNX, no torch fallback)"),
+               head: Path | None = typer.Option(None, help="A head .npz to measure instead of the committed one "
+                                                "(e.g. an older head, on the same split).")) -> None:
+    """Input rails on the held-out split: TPR/FPR per set and per harm category, precision, confusion table,
+    latency, ROC / precision-recall plot."""
     from guardrails.evaluate import evaluate, plot_roc
     from index.embedder import Embedder, load_embedder
 
@@ -38,10 +41,11 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     if prompt_embedding not in EMBEDDINGS:
         raise typer.BadParameter(" | ".join(EMBEDDINGS), param_hint="--prompt-embedding")
     precise = load(False) if prompt_embedding == "cascade" else None
-    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise)
+    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
-    (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if k != "_roc"}, indent=2) + "\n")
+    (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if not k.startswith("_")},
+                                                indent=2) + "\n")
     table = Table(title="input rails, held-out split")
     for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32"):
         table.add_column(col)
@@ -51,6 +55,12 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     for name, row in report["documents"].items():
         table.add_row(f"documents: {name}", str(row["n"]), "", row["metric"], f"{row['value']:.3f}")
     console.print(table)
+    cats = Table(title="per harm category (attack sets pooled; benign: look-alikes and XSTest safe types)")
+    for col in ("category", "n", "metric", "value"):
+        cats.add_column(col)
+    for name, row in report["per_category"].items():
+        cats.add_row(name, str(row["n"]), row["metric"], f"{row['value']:.3f}")
+    console.print(cats)
     c = report["overall"]["confusion"]
     console.print(f"confusion: attacks blocked {c['attack_blocked']}, passed {c['attack_passed']}; "
                   f"benign blocked {c['benign_blocked']}, passed {c['benign_passed']}; "

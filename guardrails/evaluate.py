@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
+from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
 from guardrails.documents import DocumentRail
 from guardrails.injection import InjectionRail
-from guardrails.train.data import BENIGN, build
+from guardrails.train.data import BENIGN, Split, build
 from index.embedder import Embedder
 
 
@@ -28,6 +28,7 @@ from index.embedder import Embedder
 class Tally:
     blocked: int = 0
     n: int = 0
+    each: list[bool] = field(default_factory=list)  # blocked, per text in order
     rechecked: int = 0  # cascade: prompts decided on fp32 vectors
     embed_ms: list[float] = field(default_factory=list)
     rails_ms: list[float] = field(default_factory=list)
@@ -49,11 +50,32 @@ def _roc(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return (np.array([(neg >= t).mean() for t in thresholds]), np.array([(pos >= t).mean() for t in thresholds]))
 
 
+def per_category(split: Split, blocked: dict[str, list[bool]]) -> dict[str, dict]:
+    """Block rate per harm category (attack sets pooled; "benign:<category>" for look-alikes and XSTest types)."""
+    groups: dict[str, list[bool]] = {}
+    for name, cats in split.categories.items():
+        expected = split.heldout[name][1]
+        for cat, b in zip(cats, blocked.get(name, []), strict=False):
+            key = cat if expected != BENIGN or cat.startswith("benign") else f"benign:{cat}"
+            groups.setdefault(key, []).append(b)
+    return {k: {"n": len(v), "metric": "FPR" if k.startswith("benign") else "TPR",
+                "value": round(sum(v) / len(v), 4)} for k, v in sorted(groups.items())}
+
+
+def _pr(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(recall, precision) over every threshold, held-out positives against held-out benign prompts."""
+    thresholds = np.unique(np.concatenate([pos, neg]))[::-1]
+    tp = np.array([(pos >= t).sum() for t in thresholds], dtype=float)
+    fp = np.array([(neg >= t).sum() for t in thresholds], dtype=float)
+    return tp / max(len(pos), 1), tp / np.maximum(tp + fp, 1)
+
+
 def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60,
-             precise: Embedder | None = None) -> dict:
-    """`embedder` embeds prompts; with `precise`, the rails run the int8 -> fp32 cascade (PromptScorer)."""
+             precise: Embedder | None = None, head: Path | None = None) -> dict:
+    """`embedder` embeds prompts; with `precise`, the rails run the int8 -> fp32 cascade (PromptScorer).
+    `head` replaces the committed head (to measure an older one on the same split)."""
     split = build(data, seed)
-    scorer = PromptScorer(embedder, cache_size=0, precise=precise)
+    scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise)
     rails = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
     doc_rail = DocumentRail(rails[0], rails[1])  # type: ignore[arg-type]
     tallies: dict[str, Tally] = {}
@@ -69,7 +91,8 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
             t2 = time.perf_counter()
             tally.embed_ms.append((t1 - t0) * 1000)
             tally.rails_ms.append((t2 - t1) * 1000)
-            tally.blocked += any(v.blocked for v in verdicts)
+            tally.blocked += (hit := any(v.blocked for v in verdicts))
+            tally.each.append(hit)
             scores = scorer.score(text, vector)
             tally.rechecked += scores.rechecked
             probs = scores.probs
@@ -106,6 +129,8 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     return {
         "seed": seed,
         "heldout": rows,
+        "per_category": per_category(split, {n: t.each for n, t in tallies.items()}),
+        "thresholds": scorer.head.thresholds,
         "overall": {"precision": round(tp / max(tp + fp, 1), 4), "recall": round(tp / max(tp + fn, 1), 4),
                     "confusion": {"attack_blocked": tp, "attack_passed": fn,
                                   "benign_blocked": fp, "benign_passed": tn}},
@@ -116,23 +141,43 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
         "documents": doc_rows,
         "_roc": {label: [list(map(float, c)) for c in _roc(np.array(s["pos"]), np.array(s["neg"]))]
                  for label, s in learned.items()},
+        "_pr": {label: [list(map(float, c)) for c in _pr(np.array(s["pos"]), np.array(s["neg"]))]
+                for label, s in learned.items()},
+        "_scores": learned,
     }
 
 
 def plot_roc(report: dict, path: Path) -> None:
+    """ROC and precision-recall per learned class, the operating threshold of each marked."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    fig, ax = plt.subplots(figsize=(5, 5))
+    fig, (roc, pr) = plt.subplots(1, 2, figsize=(9, 4.2))
     for label, (fpr, tpr) in report["_roc"].items():
-        ax.plot(fpr, tpr, label=f"{label} (AUROC {report['auroc'][label]:.3f})")
-    ax.plot([0, 1], [0, 1], ls=":", color="grey")
-    ax.set_xlabel("false positive rate (held-out benign sets)")
-    ax.set_ylabel("true positive rate (held-out attack sets)")
-    ax.set_title("Learned input rails, held-out split")
-    ax.legend(loc="lower right")
+        line = roc.plot(fpr, tpr, label=f"{label} (AUROC {report['auroc'][label]:.3f})")[0]
+        recall, precision = report["_pr"][label]
+        pr.plot(recall, precision, color=line.get_color(), label=label)
+        t = report["thresholds"].get(label)
+        s = report["_scores"][label]
+        if t is not None and s["pos"] and s["neg"]:
+            pos, neg = np.array(s["pos"]), np.array(s["neg"])
+            tp, fp = (pos >= t).sum(), (neg >= t).sum()
+            roc.plot([fp / len(neg)], [tp / len(pos)], "o", color=line.get_color())
+            pr.plot([tp / len(pos)], [tp / max(tp + fp, 1)], "o", color=line.get_color())
+            pr.annotate(f"t={t:.2f}", (tp / len(pos), tp / max(tp + fp, 1)), fontsize=8,
+                        xytext=(4, -10), textcoords="offset points")
+    roc.plot([0, 1], [0, 1], ls=":", color="grey")
+    roc.set_xlabel("false positive rate (held-out benign sets)")
+    roc.set_ylabel("true positive rate (held-out attack sets)")
+    roc.set_xscale("symlog", linthresh=0.01)
+    roc.set_title("ROC, held-out split (dot: threshold)")
+    roc.legend(loc="lower right", fontsize=8)
+    pr.set_xlabel("recall")
+    pr.set_ylabel("precision")
+    pr.set_title("precision-recall, held-out split")
+    pr.legend(loc="lower left", fontsize=8)
     fig.tight_layout()
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=80)
     plt.close(fig)

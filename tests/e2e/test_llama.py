@@ -72,3 +72,16 @@ def test_token_release_streams_text_before_its_verdict(llama_engine: str, gatewa
     assert first_text < verdicts[0]  # text is released before its sentence is checked
     checked = [e["sentence"]["text"] for e in ext if "sentence" in e]
     assert " ".join(checked).split() == "".join(text).split()  # every released word was checked
+
+
+def test_bypass_classes_never_reach_the_engine(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    """#20: roles, turn splitting, padding, tool messages, encodings and hiding characters are refused by the rails
+    (or as too long) on the real road, and the engine's own prompt-token counter does not move."""
+    from tests.service.test_adversarial import BYPASSES
+
+    base = gateway_process(llama_engine)
+    before = llama_requests(llama_engine)
+    for case, messages in BYPASSES.items():
+        r = httpx.post(f"{base}/v1/chat/completions", json={"model": road.MODEL, "messages": messages}, timeout=120)
+        assert r.status_code in (400, 413), f"{case}: {r.status_code} {r.text[:200]}"
+    assert llama_requests(llama_engine) == before

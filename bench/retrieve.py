@@ -5,8 +5,7 @@
 Builds (once; kept in --index-dir) an index of PubMedQA's and COVID-QA's contexts as `python -m index build`
 does, the document rail's verdicts included (--no-scan: without them, so chunks are scanned when served), starts
 `ragguard serve` on 127.0.0.1 with the engine down, sends every question once, one at a time, and prints the
-p50/p95 seen by the client; with --chat N also N chat requests (they fail at generation: no engine) and the
-mean of their retrieval stage from /metrics.
+p50/p95 seen by the client (the same search and chunk verdicts as chat's retrieval stage).
 """
 
 from __future__ import annotations
@@ -86,24 +85,13 @@ class socket_port:  # noqa: N801 - used as a context manager: a free port, relea
         self._s.close()
 
 
-def retrieval_stage(metrics: str) -> tuple[float, float]:
-    """(sum, count) of ragguard_stage_seconds{stage="retrieval"} from a /metrics scrape."""
-    found = {}
-    for line in metrics.splitlines():
-        if line.startswith("ragguard_stage_seconds_") and 'stage="retrieval"' in line:
-            name = line.split("{")[0].rsplit("_", 1)[-1]
-            found[name] = float(line.rsplit(" ", 1)[-1])
-    return found.get("sum", 0.0), found.get("count", 0.0)
-
-
 @app.command()
 def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True),
          index_dir: Path = typer.Option(Path("var/bench-retrieve-index"), help="Built here unless it has an index."),
          questions: int = typer.Option(400, min=300), top_k: int = 10, mode: str = "hybrid",
          max_tokens: int = typer.Option(120, help="Chunk size: 120 tokens gives ~10k chunks of the two sets."),
-         scan: bool = typer.Option(True, "--scan/--no-scan", help="Store the document rail's verdicts at build."),
-         chat: int = typer.Option(0, help="Also send N chat requests and report their retrieval stage."),
-         model: str = "gemma-3-270m") -> None:
+         scan: bool = typer.Option(True, "--scan/--no-scan", help="Store the document rail's verdicts at build.")
+         ) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         asked = write_corpus(data_dir, Path(tmp) / "src")
         if not (index_dir / "current").is_file():
@@ -118,21 +106,15 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True),
                 r = client.post("/v1/retrieve", json={"query": q, "top_k": top_k, "mode": mode})
                 took.append((time.perf_counter() - started) * 1000)
                 r.raise_for_status()
-            for q in asked[questions:questions + chat]:
-                client.post("/v1/chat/completions", json={"model": model,
-                                                          "messages": [{"role": "user", "content": q}]})
-            stage = retrieval_stage(client.get("/metrics").text)
     finally:
         proc.terminate()
         proc.wait(timeout=60)
     cuts = statistics.quantiles(took, n=20)
-    table = Table("what", "value", title=f"/v1/retrieve, {len(took)} distinct questions, top_k {top_k}, {mode}, "
+    table = Table("what", "value", width=100, title=f"/v1/retrieve, {len(took)} distinct questions, top_k {top_k}, {mode}, "
                                          f"{chunks:,} chunks (verdicts {'stored' if scan else 'not stored'} at build)")
     table.add_row("p50 ms", f"{statistics.median(took):.1f}")
     table.add_row("p95 ms", f"{cuts[18]:.1f}")
     table.add_row("max ms", f"{max(took):.1f}")
-    if chat and stage[1]:
-        table.add_row(f"chat retrieval stage, mean ms ({int(stage[1])} requests)", f"{stage[0] / stage[1] * 1000:.1f}")
     console.print(table)
 
 

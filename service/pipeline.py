@@ -173,6 +173,7 @@ class Pipeline:
 
         async def run() -> None:  # PII (spaCy) runs beside the prompt's embedding and rails: two cores
             pii: list[Verdict | None] = []
+            mine: list[Verdict] = []  # this stage's verdicts (retrieval, beside it, adds its dropped chunks' own)
 
             async def mask() -> None:
                 pii.append(await self._pii(request.messages, mask=True, budget=budget))
@@ -180,10 +181,12 @@ class Pipeline:
             with first_error():
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(mask)
-                    if any(v.blocked for v in await self._verdicts(text, trace, True, budget)):
+                    mine += await self._verdicts(text, trace, True, budget)
+                    if any(v.blocked for v in mine):
                         tg.cancel_scope.cancel()  # PII's answer is no longer wanted
-            trace.verdicts += [v for v in pii if v is not None]
-            if blocked := next((v for v in trace.verdicts if v.blocked), None):
+            found = [v for v in pii if v is not None]
+            trace.verdicts += found
+            if blocked := next((v for v in [*mine, *found] if v.blocked), None):
                 raise Blocked.by(blocked)
 
         await self._timed(trace, "input_rails", run)

@@ -23,7 +23,16 @@ from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, Pr
 from guardrails.evaluate import per_category
 from guardrails.normalize import normalize
 from guardrails.train.data import CLASSES, FILES, build
-from guardrails.train.fit import choose_thresholds, fit_mlp, fit_softmax, out_of_fold, refit
+from guardrails.train.fit import (
+    Fitted,
+    choose_thresholds,
+    compose,
+    composed_probs,
+    fit_mlp,
+    fit_softmax,
+    out_of_fold,
+    refit,
+)
 from index.embedder import Embedder, SentenceTransformerEmbedder, embed_each, load_embedder
 from service.settings import Settings
 
@@ -91,8 +100,11 @@ def main() -> None:
     ap.add_argument("--embed-cache", type=Path, default=None,
                     help="npz of text embeddings, checkpointed while embedding and reused between runs "
                          "(default ~/.cache/ragguard/train/prompt_vectors_<embedder>.npz)")
-    ap.add_argument("--folds", type=int, default=5,
+    ap.add_argument("--folds", type=int, default=1,
                     help="thresholds from k-fold out-of-fold scores of all training texts (1: the 20%% validation)")
+    ap.add_argument("--injection-head", type=Path, default=None,
+                    help="an earlier head whose injection odds the new head keeps (hidden layers side by side)")
+    ap.add_argument("--mlp-only", action="store_true", help="skip the logistic-regression candidates")
     ap.add_argument("--xstest-weight", type=float, default=2.0, help="weight of XSTest training prompts")
     ap.add_argument("--cap", type=float, default=0.99, help="the highest threshold the FPR rule may pick")
     ap.add_argument("--threads", type=int, default=1, help="torch / ONNX Runtime threads")
@@ -130,18 +142,29 @@ def main() -> None:
     # Classes balanced up to 4x (the harmful data outnumbers the injection data ~9 to 1).
     counts = np.bincount(y, minlength=len(CLASSES))
     weight = weight * np.round(np.clip(counts.max() / np.maximum(counts, 1), 1, 4))[y]
-    candidates = [fit_softmax(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val]),
+    candidates = [*([] if args.mlp_only else [fit_softmax(x[tr], y[tr], x[val], y[val], args.seed, weight[tr],
+                                                          weight[val])]),
                   *(fit_mlp(x[tr], y[tr], x[val], y[val], args.seed, weight[tr], weight[val], hidden)
                     for hidden in (64, 256))]
     for c in candidates:
         logger.info("candidate %s: validation log-loss %.4f", c.kind, c.val_loss)
     head = min(candidates, key=lambda c: c.val_loss)  # chosen on validation, never on held-out
+    expert = None
+    if args.injection_head:  # keep an earlier head's injection odds; this run supplies the harmful odds
+        old = Head.load(args.injection_head)
+        expert = Fitted("injection expert", old.weights, old.bias, old.hidden_weights, old.hidden_bias, 0.0)
     if args.folds > 1 and head.spec:
         # Thresholds from out-of-fold scores of every training text (small benign sources such as XSTest get
         # enough prompts for a per-source rate), then the head is refitted on all of them.
         probs = out_of_fold(head.spec, x, y, weight, args.seed, args.folds)
+        if expert is not None:
+            probs = composed_probs(expert.probs(x), probs)
         thresholds = choose_thresholds(probs, y, CLASSES, args.max_fpr, sources, args.cap)
         head = refit(head.spec, x, y, weight, args.seed)
+        if expert is not None:
+            head = compose(expert, head)
+            # never below the injection threshold the expert was validated with
+            thresholds["injection"] = max(thresholds["injection"], old.thresholds.get("injection", 0.0))
     else:
         thresholds = choose_thresholds(head.probs(x[val]), y[val], CLASSES, args.max_fpr, sources[val], args.cap)
     args.out.mkdir(parents=True, exist_ok=True)

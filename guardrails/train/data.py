@@ -135,7 +135,12 @@ def build(data: Path, seed: int = 13) -> Split:
     split.harm = build_harm(data, seed, (adv_tr, adv_held), unsafe_tr, ben_tr)
     for it in split.harm.train:
         add([(it.text, it.label)], it.source)
+    trained = [t for t, _ in split.train]
     for name, items in split.harm.heldout.items():
+        # no held-out prompt may be a near copy of any training text (XSTest's or deepset's included)
+        items = [it for it, dup in zip(items, near_duplicates([it.text for it in items], trained), strict=True)
+                 if not dup]
+        split.harm.heldout[name] = items
         split.heldout[name] = ([it.text for it in items], HARMFUL if name in HARMFUL_SETS else BENIGN)
         split.categories[name] = [it.category for it in items]
     return split

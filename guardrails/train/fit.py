@@ -106,3 +106,30 @@ def choose_thresholds(p: np.ndarray, yv: np.ndarray, classes: tuple[str, ...],
                 t = max(t, float(scores[allowed]) + 1e-4)
         out[name] = round(min(t, cap), 4)
     return out
+
+
+def composed_probs(p_injection: np.ndarray, p_harmful: np.ndarray) -> np.ndarray:
+    """Softmax over (0, log p_i/p_b of the first head, log p_h/p_b of the second): each class's odds
+    against benign come from its own expert."""
+    eps = 1e-9
+    z = np.stack([np.zeros(len(p_injection)), np.log((p_injection[:, 1] + eps) / (p_injection[:, 0] + eps)),
+                  np.log((p_harmful[:, 2] + eps) / (p_harmful[:, 0] + eps))], axis=1)
+    z -= z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def compose(injection: Fitted, harmful: Fitted) -> Fitted:
+    """One MLP head whose probabilities are `composed_probs` of two MLP heads (hidden layers side by side)."""
+    assert injection.hidden_weights is not None and harmful.hidden_weights is not None
+    assert injection.hidden_bias is not None and harmful.hidden_bias is not None
+    hi, hh = injection.hidden_weights.shape[1], harmful.hidden_weights.shape[1]
+    weights = np.zeros((3, hi + hh), np.float32)
+    bias = np.zeros(3, np.float32)
+    weights[1, :hi] = injection.weights[1] - injection.weights[0]
+    bias[1] = injection.bias[1] - injection.bias[0]
+    weights[2, hi:] = harmful.weights[2] - harmful.weights[0]
+    bias[2] = harmful.bias[2] - harmful.bias[0]
+    return Fitted(f"{injection.kind} (injection) + {harmful.kind} (harmful)", weights, bias,
+                  np.hstack([injection.hidden_weights, harmful.hidden_weights]),
+                  np.concatenate([injection.hidden_bias, harmful.hidden_bias]), harmful.val_loss, harmful.spec)

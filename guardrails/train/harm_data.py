@@ -34,6 +34,7 @@ from guardrails.train.harm_generated import (
     adversarial_suffix,
     reword,
     third_person,
+    xstest_like,
 )
 
 BENIGN, HARMFUL = "benign", "harmful"
@@ -151,7 +152,7 @@ def _reworded(bases: list[Item], templates: dict[str, str], kind: str, rng: rand
     out = []
     names = sorted(templates)
     for it in bases:
-        if it.source in ("generated", "lookalike"):
+        if it.base.startswith(("generated:", "lookalike:")):
             action: str | None = it.base.split(":", 1)[1]  # the action itself, not its request template
         else:
             action = action_of(it.text) if it.template == "" else None
@@ -228,7 +229,13 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     suffix_rng = random.Random(f"{seed}:suffix:train")
     train += _suffixed(_sample(harm_bases, 600, rng), suffix_rng)
     train += _suffixed(_sample(ben_bases, 300, rng), suffix_rng)
-    out.train = dedupe(train, threshold=0.95)
+    xs_rng = random.Random(f"{seed}:xstest-like")  # its own stream: the other sets' split stays as it was
+    xs_tr, xs_held = [], []
+    for kind, prompts in xstest_like().items():  # whole prompts, 70/30
+        tr, held = _cut([Item(p, BENIGN, "lookalike", kind, "xslike:" + norm_key(p)) for p in prompts], xs_rng)
+        xs_tr += tr
+        xs_held += held
+    out.train = dedupe(train + xs_tr, threshold=0.95)
 
     # Held out: whole sources, held-out PyRIT objectives, held-out actions x held-out templates, and held-out
     # rewording templates / suffix stream applied to held-out requests only.
@@ -244,7 +251,7 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
         "reworded_future": _sample(_reworded(held_bases, kinds_held["future"], "future", held_rng), 300, held_rng),
         "reworded_style": _sample(_reworded(held_bases, kinds_held["style"], "style", held_rng), 300, held_rng),
         "suffix": _suffixed(_sample(held_bases, 300, held_rng), suffix_held),
-        "benign_lookalike": look_held,
+        "benign_lookalike": look_held + xs_held,
         "benign_lookalike_reworded": _sample(look_reworded, 200, held_rng)
         + _suffixed(_sample(look_held, 100, held_rng), suffix_held),
     }

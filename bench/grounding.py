@@ -59,17 +59,22 @@ def main(docs: Path = Path("docs"), answers_per_run: int = typer.Option(60, "--a
          rail_kind: str = typer.Option("model", "--rail"), seed: int = 7, threads: int = 1,
          int8: bool = typer.Option(True, help="The int8 embedder the gateway uses (RAGGUARD_GROUNDING_INT8)."),
          backend: str = typer.Option("onnx", help="onnx (the gateway's default) or torch."),
-         every_claim: bool = typer.Option(False, help="Every claim through the cross-encoder.")) -> None:
+         every_claim: bool = typer.Option(False, help="Every claim through the cross-encoder."),
+         cross_encoder: bool = typer.Option(True, help="The cascade (off: cheap model alone).")) -> None:
     embedder = load_embedder(threads=threads, int8=int8, backend=backend)
     rail = make_output_rail(rail_kind, embedder, 0.55, None, budget_s=60.0)
-    if every_claim and isinstance(rail, ModelGroundingRail) and rail.cascade is not None:
-        rail.cascade = Cascade(0.0, 1.01, rail.cascade.threshold)
+    if isinstance(rail, ModelGroundingRail) and rail.cascade is not None:
+        if every_claim:
+            rail.cascade = Cascade(0.0, 1.01, rail.cascade.threshold)
+        if not cross_encoder:
+            rail.cross_encoder, rail.cascade, rail.threshold = None, None, rail.model.threshold
     cases = answers(chunk_documents(load_documents(docs)[0]), answers_per_run, seed)
     cold = one_run(rail, cases)  # first sight of every passage
     warm = [one_run(rail, cases) for _ in range(runs)]
     checked = [s for sentences, hits in cases for s in rail.check(sentences, hits).sentences]
     report = {
-        "rail": rail_kind + (" (every claim through the cross-encoder)" if every_claim else ""),
+        "rail": rail_kind + (" (every claim through the cross-encoder)" if every_claim else "")
+        + ("" if cross_encoder else " (cheap model alone)"),
         "embedder": f"{type(embedder).__name__} int8={int8}",
         "cross_encoder_share": round(sum("cross-encoder" in s.reason or _escalated(rail, s) for s in checked)
                                      / max(len(checked), 1), 3),

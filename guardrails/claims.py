@@ -46,4 +46,4 @@ def is_refusal(claim: Claim) -> bool:
 
 def is_citation_only(claim: Claim) -> bool:
     """A fragment with markers and no words (`[1].`): nothing to check."""
-    return not _WORDS.search(claim.text)
+    return not _WORDS.search(_MARKER.sub("", claim.text))

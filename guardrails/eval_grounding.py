@@ -25,7 +25,7 @@ from sklearn.metrics import balanced_accuracy_score, roc_auc_score
 
 from guardrails.exact import check_facts
 from guardrails.grounding_cross_encoder import ONNX_FILE, CrossEncoder
-from guardrails.grounding_model import MODEL_DIR, Cascade, SupportModel
+from guardrails.grounding_model import MODEL_DIR, Cascade, SupportModel, verbatim
 from guardrails.train.cross_encoder_data import embedding_evidence
 from guardrails.train.grounding_data import (
     EmbeddingCache,
@@ -79,10 +79,26 @@ def cross_scores(scorer: CrossEncoder, pairs: list[Pair], embed: Embed) -> np.nd
     return with_exact(scores, pairs, whole=True)
 
 
-def cascade_scores(cheap: np.ndarray, cross: np.ndarray, cascade: Cascade) -> np.ndarray:
-    """The rail's decision as one score ranked for AUROC: cheap accepts above everything, cheap rejects below,
-    the cross-encoder's score in between (held to the rail's threshold)."""
+def cascade_scores(cheap: np.ndarray, cross: np.ndarray, cascade: Cascade,
+                   extractive: np.ndarray | None = None, failed: np.ndarray | None = None) -> np.ndarray:
+    """The rail's decision as one score ranked for AUROC: cheap accepts (and `extractive` claims: verbatim with
+    their numbers and names found) above everything, cheap rejects (and `failed` claims: a number or name not
+    in the passage) below, the cross-encoder's score between."""
+    if extractive is not None:
+        cheap = np.where(extractive, np.maximum(cheap, cascade.high), cheap)
+    if failed is not None:  # a number or name missing from the passage fails the claim in the rail
+        cheap = np.where(failed, np.minimum(cheap, cascade.low - 1e-6), cheap)
     return np.where(cheap >= cascade.high, 2.0 + cheap, np.where(cheap < cascade.low, cheap - 2.0, cross))
+
+
+def missing_facts(pairs: list[Pair]) -> np.ndarray:
+    return np.array([not check_facts(p.claim, [p.passage or p.window]).ok for p in pairs])
+
+
+def extractive_claims(pairs: list[Pair]) -> np.ndarray:
+    """Claims the rail accepts without the cross-encoder: verbatim in their window, facts in their passage."""
+    return np.array([verbatim(p.claim, p.window) and check_facts(p.claim, [p.passage or p.window]).ok
+                     for p in pairs])
 
 
 def best_threshold(labels: np.ndarray, scores: np.ndarray) -> float:
@@ -119,10 +135,11 @@ def evaluate(split: GroundingSplit, model: SupportModel, embed: Embed, baseline_
         }
         if scorer is not None and cascade is not None:
             cross = cross_scores(scorer, pairs, embed)
-            rail = cascade_scores(cheap, cross, cascade)
+            extractive = extractive_claims(pairs)
+            rail = cascade_scores(cheap, cross, cascade, extractive, missing_facts(pairs))
             part["cross-encoder+exact"] = summarize(labels, cross, cascade.threshold)
             part["rail"] = summarize(labels, rail, cascade.threshold)
-            part["rail_escalated"] = round(float(((cheap >= cascade.low) & (cheap < cascade.high)).mean()), 4)
+            part["rail_escalated"] = round(float(((rail > -1.0) & (rail < 2.0)).mean()), 4)
             part["rail_tradeoff"] = tradeoff(labels, rail)
             part["by_source_auroc_rail"] = _by_source(pairs, rail)
         part["by_source_auroc"] = _by_source(pairs, ours)

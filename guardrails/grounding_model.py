@@ -72,6 +72,12 @@ def pair_features(claim: str, window: str, cosine: float) -> list[float]:
             float(negated), float(np.log1p(len(cw)))]
 
 
+def verbatim(claim: str, window: str) -> bool:
+    """Every word and every adjacent word pair of the claim occurs in the window (an extractive claim)."""
+    cw, ww = _WORD.findall(claim.lower()), _WORD.findall(window.lower())
+    return bool(cw) and set(cw) <= set(ww) and set(zip(cw, cw[1:], strict=False)) <= set(zip(ww, ww[1:], strict=False))
+
+
 class SupportModel:
     """The trained P(supported | claim, window): a logistic model over `pair_features` (weights in JSON)."""
 
@@ -183,10 +189,14 @@ class ModelGroundingRail:
         cheap = self.model.score([c.text for c in claims], [window for _, window, _ in picked], cosines)
         facts = [check_facts(c.text, [hits[p].chunk.text for p in positions])
                  for c, (_, _, positions) in zip(claims, picked, strict=True)]
-        cheap = np.array([s * (1.0 if f.ok else 0.5) for s, f in zip(cheap, facts, strict=True)])
+        cheap = np.array([float(s) * (1.0 if f.ok else 0.5) for s, f in zip(cheap, facts, strict=True)])
         final, deciders = cheap.copy(), ["model"] * len(claims)
         if self.cross_encoder is not None and self.cascade is not None:
-            unsure = [i for i, s in enumerate(cheap) if self.cascade.low <= s < self.cascade.high]
+            for i, (claim, (_, window, _)) in enumerate(zip(claims, picked, strict=True)):
+                if facts[i].ok and verbatim(claim.text, window):
+                    final[i] = max(final[i], self.cascade.high)  # every word and word pair is in the source
+            # a missing number or name fails the claim whatever its support: no cross-encoder for it
+            unsure = [i for i, s in enumerate(final) if facts[i].ok and self.cascade.low <= s < self.cascade.high]
             if unsure:
                 ce = self.cross_encoder.score([evidence[i] for i in unsure], [claims[i].text for i in unsure])
                 for i, score in zip(unsure, ce, strict=True):

@@ -20,7 +20,14 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.eval_grounding import cascade_scores, cross_scores, model_scores, with_exact
+from guardrails.eval_grounding import (
+    cascade_scores,
+    cross_scores,
+    extractive_claims,
+    missing_facts,
+    model_scores,
+    with_exact,
+)
 from guardrails.grounding_cross_encoder import ONNX_FILE, CrossEncoder
 from guardrails.grounding_model import MODEL_DIR, Cascade, SupportModel
 from guardrails.train.grounding_data import EmbeddingCache, build, embedding_picker, for_evaluation
@@ -29,12 +36,13 @@ logger = logging.getLogger("guardrails.train.cross_encoder_calibrate")
 
 
 def choose(labels: np.ndarray, cheap: np.ndarray, cross: np.ndarray, keep: float, cheap_removal: float,
-           cheap_accept: float) -> Cascade:
+           cheap_accept: float, extractive: np.ndarray | None = None,
+           failed: np.ndarray | None = None) -> Cascade:
     """The band from the cheap scores' tails, then the highest threshold that keeps `keep` of the positives."""
     low = float(np.quantile(cheap[labels == 1], cheap_removal))
     high = max(float(np.quantile(cheap[labels == 0], 1.0 - cheap_accept)), low + 1e-6)
     for t in np.round(np.arange(0.95, 0.0, -0.01), 2):
-        rail = cascade_scores(cheap, cross, Cascade(low, high, float(t)))
+        rail = cascade_scores(cheap, cross, Cascade(low, high, float(t)), extractive, failed)
         if (rail[labels == 1] >= t).mean() >= keep:
             return Cascade(round(low, 4), round(high, 4), float(t))
     return Cascade(round(low, 4), round(high, 4), 0.01)
@@ -60,7 +68,8 @@ def main() -> None:
     cheap = with_exact(model_scores(SupportModel(args.model_dir), pairs, vectors), pairs)
     cross = cross_scores(CrossEncoder(args.model_dir / ONNX_FILE), pairs, vectors)
     vectors.save()
-    cascade = choose(labels, cheap, cross, args.keep, args.cheap_removal, args.cheap_accept)
+    cascade = choose(labels, cheap, cross, args.keep, args.cheap_removal, args.cheap_accept,
+                     extractive_claims(pairs), missing_facts(pairs))
     config = {"low": cascade.low, "high": cascade.high, "threshold": cascade.threshold, "keep": args.keep,
               "cheap_removal": args.cheap_removal, "cheap_accept": args.cheap_accept,
               "validation_pairs": len(pairs), "validation_positives": int(labels.sum())}

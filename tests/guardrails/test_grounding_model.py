@@ -4,6 +4,7 @@ import pytest
 
 from guardrails.grounding import EmbeddingGroundingRail
 from guardrails.grounding_model import (
+    Cascade,
     GroundingTimeout,
     ModelGroundingRail,
     load_rail,
@@ -99,3 +100,34 @@ def test_the_baseline_stays_selectable(embedder: SentenceTransformerEmbedder) ->
     assert isinstance(make_output_rail("embedding", embedder, 0.55, None, 2.0), EmbeddingGroundingRail)
     assert isinstance(make_output_rail("model", embedder, 0.55, 0.7, 2.0), ModelGroundingRail)
     assert make_output_rail("model", embedder, 0.55, 0.7, 2.0).threshold == 0.7
+
+
+def test_a_refusal_and_a_bare_citation_are_not_claims(rail: ModelGroundingRail, index_dir: Path,
+                                                      embedder: SentenceTransformerEmbedder) -> None:
+    hits = _hits(index_dir, embedder, QUESTION)
+    result = rail.check(["I do not know: the sources do not say.", "[1].",
+                         "The gateway listens on port 9137 by default."], hits)
+    refusal, citation, wrong = result.sentences
+    assert refusal.verdict == citation.verdict == "refusal" and refusal.supported and citation.supported
+    assert wrong.verdict == "unsupported"
+    assert decide(result, "strip", 0.5).kept == [True, True, False]
+
+
+def test_the_cross_encoder_decides_inside_the_band(rail: ModelGroundingRail) -> None:
+    assert rail.cross_encoder is not None and rail.cascade is not None
+    band = ModelGroundingRail(rail._embedder, rail.model, cross_encoder=rail.cross_encoder,  # noqa: SLF001
+                              cascade=Cascade(0.0, 1.01, rail.threshold))  # every claim goes to the cross-encoder
+    hits = [_passage("The rate limiter counts requests per tenant. Counters are shared across replicas "
+                     "through Redis when a Redis URL is configured.")]
+    extractive, paraphrase, foreign = band.check(["Counters are shared across replicas through Redis.",
+                                                  "Requests are counted for each tenant by the rate limiter.",
+                                                  "Bananas are an excellent source of potassium."], hits).sentences
+    assert extractive.supported and extractive.score >= 1.0  # verbatim: accepted without the cross-encoder
+    assert paraphrase.supported and not foreign.supported
+    assert "cross-encoder support" in foreign.reason
+
+
+def test_without_the_cross_encoder_the_cheap_model_decides(embedder: SentenceTransformerEmbedder) -> None:
+    cheap = load_rail(embedder, budget_s=300.0, cross_encoder=False)
+    assert cheap.cross_encoder is None and cheap.threshold == cheap.model.threshold
+    assert load_rail(embedder, threshold=0.3, budget_s=300.0).threshold == 0.3  # the setting still overrides

@@ -132,7 +132,9 @@ class ModelGroundingRail:
                  cascade: Cascade | None = None) -> None:
         self._embedder = embedder
         self.model = model
-        self.cross_encoder, self.cascade = (cross_encoder, cascade) if cross_encoder and cascade else (None, None)
+        both = cross_encoder is not None and cascade is not None
+        self.cross_encoder: CrossEncoder | None = cross_encoder if both else None
+        self.cascade: Cascade | None = cascade if both else None
         default = self.cascade.threshold if self.cascade else model.threshold
         self.threshold = default if threshold is None else threshold
         self.budget_s = budget_s

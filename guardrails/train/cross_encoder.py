@@ -120,7 +120,8 @@ def train(args: argparse.Namespace) -> dict[str, object]:
                 args.batch_size)
     loss_fn = torch.nn.BCEWithLogitsLoss()
     model.train()
-    started, losses = time.monotonic() - spent, collections.deque(maxlen=50)
+    started = time.monotonic() - spent
+    losses: collections.deque[float] = collections.deque(maxlen=50)
 
     def save(at: int) -> None:
         tmp = checkpoint.with_suffix(".tmp")
@@ -132,7 +133,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     for step in range(first, len(batches)):
         batch = batches[step]
         enc = encode_pairs(tokenizer, [p.evidence for p in batch], [p.claim for p in batch], args.max_len, "pt")
-        enc = {k: v.to(device) for k, v in enc.items()}
+        enc = {k: v.to(device) for k, v in enc.items()}  # type: ignore[attr-defined]
         labels = torch.tensor([float(p.label) for p in batch], device=device)
         loss = loss_fn(model(**enc).logits.squeeze(-1), labels)
         loss.backward()

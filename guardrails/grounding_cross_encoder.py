@@ -48,6 +48,7 @@ class CrossEncoder:
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1
+        opts.enable_cpu_mem_arena = False  # the arena keeps every input shape's peak (see index/onnx_embedder.py)
         self._session = ort.InferenceSession(str(path), opts, providers=["CPUExecutionProvider"])
         self._wanted = {i.name for i in self._session.get_inputs()}
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(tokenizer_model))

@@ -81,7 +81,7 @@ class LLMJudge:
         try:
             async with anyio.create_task_group() as tg:
                 for i, s in enumerate(result.sentences):
-                    if s.supported:
+                    if s.supported and s.verdict != "refusal":  # a refusal claims nothing to entail
                         tg.start_soon(ask, i, s)
         except BaseExceptionGroup as group:  # callers handle the engine's own error (EngineUnavailable, ...)
             raise group.exceptions[0] from None

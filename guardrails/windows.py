@@ -1,8 +1,13 @@
 """How a long prompt is cut for the learned rails: windows measured in the embedder's own tokens.
 
-A window never holds more tokens than the embedder reads (nothing is silently cut off its tail), and a
-long text is cut into sentence-aligned windows of at most `FOCUS_TOKENS` tokens, so one harmful request
-inside pages of padding fills most of a window instead of a fraction of it (its score is not diluted).
+A window never holds more tokens than the embedder reads (nothing is silently cut off its tail). Two cuts:
+
+- `windows`: the text whole up to `WINDOW_TOKENS`, else sentence-aligned windows of at most that many tokens
+  (what every class is scored on: an injection or a role-play needs its context);
+- `focus`: the sentences of a text of two or more of them (fragments joined), so one
+  harmful request inside pages of padding, or beside another turn, fills its window instead of a fraction
+  of it (a harmful request is local: the harmful class alone is scored on these).
+
 Text beyond what the rails cover is refused (PromptTooLong), never scored partially.
 """
 
@@ -11,9 +16,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 
-WHOLE_TOKENS = 128  # a text this short is scored whole, as the head was trained
-FOCUS_TOKENS = 64  # a longer text: windows of whole sentences up to this many tokens
-STRIDE_TOKENS = 48  # a sentence longer than FOCUS_TOKENS: windows of FOCUS_TOKENS tokens, this far apart
+WINDOW_TOKENS = 128  # a text this short is scored whole, as the head was trained; longer: windows this long
+FOCUS_TOKENS = 32  # sentences (cut at this many tokens), for the harmful class
+MERGE_BELOW = 4  # a focus piece this short ("Hi.", "Step 2:") is joined to the sentence after it
 
 # token (start, end) character offsets of a text, without special tokens
 Offsets = Callable[[str], Sequence[tuple[int, int]]]
@@ -56,22 +61,35 @@ def _sentences(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
-def windows(text: str, offsets: Sequence[tuple[int, int]], whole: int = WHOLE_TOKENS,
-            focus: int = FOCUS_TOKENS, stride: int = STRIDE_TOKENS) -> list[str]:
-    """The text itself when it has at most `whole` tokens; else sentence-aligned windows of at most `focus`
-    tokens covering every token (a sentence longer than that is cut into overlapping token windows)."""
-    if len(offsets) <= whole:
-        return [text]
+def _groups(text: str, offsets: Sequence[tuple[int, int]], size: int, merge_below: int) -> list[str]:
+    """Sentence-aligned windows of at most `size` tokens covering every token: a sentence shorter than
+    `merge_below` tokens shares its window with the next ones, a longer sentence gets overlapping token windows
+    three quarters of `size` apart."""
     ranges: list[tuple[int, int]] = []
+    stride = max(size * 3 // 4, 1)
     for first, end in _sentences(text, offsets):
-        if end - first > focus:  # one long sentence: overlapping token windows over it
-            last = end - focus
-            ranges += [(a, a + focus) for a in range(first, last, stride)] + [(last, end)]
-        elif ranges and end - ranges[-1][0] <= focus and ranges[-1][1] == first:
-            ranges[-1] = (ranges[-1][0], end)  # short sentences share a window
+        if end - first > size:  # one long sentence: overlapping token windows over it
+            last = end - size
+            ranges += [(a, a + size) for a in range(first, last, stride)] + [(last, end)]
+        elif ranges and ranges[-1][1] == first and end - ranges[-1][0] <= size and \
+                ranges[-1][1] - ranges[-1][0] < merge_below:
+            ranges[-1] = (ranges[-1][0], end)  # a short sentence shares a window with what follows
         else:
             ranges.append((first, end))
     return [_span(text, offsets, first, end) for first, end in ranges]
+
+
+def windows(text: str, offsets: Sequence[tuple[int, int]], size: int = WINDOW_TOKENS) -> list[str]:
+    """The text itself when it has at most `size` tokens, else sentence-aligned windows of at most `size`."""
+    return [text] if len(offsets) <= size else _groups(text, offsets, size, merge_below=size)
+
+
+def focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKENS) -> list[str]:
+    """The sentences of a long text or of several lines (a conversation's turns), fragments joined and long ones
+    cut at `size` tokens; [] for one sentence or one short line."""
+    if (len(offsets) <= WINDOW_TOKENS and "\n" not in text) or len(_sentences(text, offsets)) < 2:
+        return []  # one short line is scored whole, as the head was trained (turns are joined by newlines)
+    return _groups(text, offsets, size, merge_below=MERGE_BELOW)
 
 
 def _span(text: str, offsets: Sequence[tuple[int, int]], first: int, end: int) -> str:

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from guardrails.injection import InjectionRail
 from guardrails.normalize import normalize, views
-from guardrails.windows import PromptTooLong, fit, windows
+from guardrails.windows import PromptTooLong, fit, focus, windows
 
 MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a](", '"', "'", "=", "&#", ";", "\n",
                           "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":"])
@@ -30,10 +30,10 @@ def test_windows_cover_the_text_and_fit_the_embedder(text: str) -> None:
     offsets = [(i, i + 1) for i, c in enumerate(text) if not c.isspace()]  # one "token" per visible character
     if not offsets:
         return
-    got = windows(text, offsets, whole=16, focus=8, stride=6)
-    covered = "".join(got)
-    assert all(c in covered for c in text if not c.isspace())
-    assert all(sum(not c.isspace() for c in w) <= max(16 if len(got) == 1 else 8, 1) for w in got)
+    for pieces, size in ((windows(text, offsets, size=16), 16), (focus(text, offsets, size=8) or [text], 16)):
+        covered = "".join(pieces)
+        assert all(c in covered for c in text if not c.isspace())
+        assert all(sum(not c.isspace() for c in p) <= size for p in pieces) or pieces == [text]
 
 
 def test_text_beyond_the_cap_is_refused_not_cut() -> None:

@@ -73,7 +73,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
             llm = OpenAIEngineClient(http, settings, metrics)
             catalog = ModelCatalog(llm, adapters=settings.adapters)
             app.state.catalog = catalog
-            app.state.readiness = Readiness(catalog, len(index), embedder_warm=True, breaker=llm.breaker)
+            app.state.readiness = Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker)
             app.state.pipeline = Pipeline(
                 settings=settings, metrics=metrics, embedder=emb, index=index,
                 input_rails=rails.input, pii_rail=rails.pii, document_rail=rails.documents, rails_off=rails.off,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import anyio
 
@@ -13,10 +14,19 @@ from service.catalog import ModelCatalog
 from service.errors import GatewayError
 
 
+class ServedIndex(Protocol):
+    """The live index as readiness reports it: the snapshot served now (after any swap), not the one at start."""
+
+    @property
+    def version(self) -> str | None: ...
+
+    def __len__(self) -> int: ...
+
+
 @dataclass
 class Readiness:
     catalog: ModelCatalog
-    index_chunks: int
+    index: ServedIndex
     embedder_warm: bool
     breaker: CircuitBreaker | None = None
     draining: bool = False  # set on SIGTERM, before the server stops accepting (see service/cli.py)
@@ -27,7 +37,9 @@ class Readiness:
 
     async def check(self, engine_max_age_s: float = 0.0) -> dict[str, object]:
         """The checks; the engine is asked only when its last answer is older than `engine_max_age_s`."""
-        checks: dict[str, object] = {"index_loaded": self.index_chunks > 0, "index_chunks": self.index_chunks,
+        chunks = len(self.index)
+        checks: dict[str, object] = {"index_loaded": chunks > 0, "index_chunks": chunks,
+                                     "index_version": self.index.version,
                                      "embedder_warm": self.embedder_warm, "draining": self.draining}
         if self.breaker is not None:  # reported, not gating: an open circuit already fails requests fast
             checks["engine_circuit"] = self.breaker.state.name.lower()

@@ -89,6 +89,8 @@ async def test_swap_and_rollback_under_load_fail_no_request(index_root: Path, ma
         assert swapped.status_code == 200, swapped.text
         assert swapped.json()["version"] == v2 and (index_root / "current").read_text().strip() == v2
         assert await _top_source(client) == "solar.md"
+        ready = (await client.get("/readyz")).json()  # the live snapshot, not the one the gateway started on
+        assert ready["index_version"] == v2 and ready["index_chunks"] == swapped.json()["chunks"]
         await load.more()
         refused = await client.post("/admin/index/swap", json={"version": v3})
         assert refused.status_code == 400 and refused.json()["error"]["code"] == "snapshot_mismatch"

@@ -13,6 +13,7 @@ import logging
 import os
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -27,6 +28,24 @@ def onnx_file(cache_dir: Path, model: str, int8: bool) -> Path:
     """Where the exported graph of `model` lives in the cache dir."""
     # int8pc: per-channel weight scales (the per-tensor "-int8" files of older versions are not reused)
     return Path(cache_dir) / "onnx" / f"{Path(model).name}-{'int8pc' if int8 else 'fp32'}.onnx"
+
+
+def positional_module(model: Any, output: str) -> Any:
+    """`model` with positional (input_ids, attention_mask, token_type_ids) inputs and its one `output`: what the
+    legacy ONNX exporter wants (the embedder's hidden states, the cross-encoder's logits)."""
+    import torch
+
+    class Positional(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
+                    token_type_ids: torch.Tensor) -> torch.Tensor:
+            return getattr(self.model(input_ids=input_ids, attention_mask=attention_mask,
+                                      token_type_ids=token_type_ids), output)
+
+    return Positional()
 
 
 def export_onnx(model: str, cache_dir: Path, int8: bool) -> Path:
@@ -45,22 +64,12 @@ def export_onnx(model: str, cache_dir: Path, int8: bool) -> Path:
         hf = AutoModel.from_pretrained(model_dir).eval()
         sample = tok(["an example sentence"], return_tensors="pt")
 
-        class Encoder(torch.nn.Module):  # positional inputs, one output: what the legacy exporter wants
-            def __init__(self) -> None:
-                super().__init__()
-                self.model = hf
-
-            def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                        token_type_ids: torch.Tensor) -> torch.Tensor:
-                return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                                  token_type_ids=token_type_ids).last_hidden_state
-
         axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
         tmp = fp32.with_suffix(f".{os.getpid()}.tmp")
         with torch.no_grad():
-            torch.onnx.export(Encoder(), tuple(sample[k] for k in _INPUTS), str(tmp), input_names=list(_INPUTS),
-                              output_names=["last_hidden_state"], dynamic_axes=axes, opset_version=17,
-                              dynamo=False)
+            torch.onnx.export(positional_module(hf, "last_hidden_state"), tuple(sample[k] for k in _INPUTS),
+                              str(tmp), input_names=list(_INPUTS), output_names=["last_hidden_state"],
+                              dynamic_axes=axes, opset_version=17, dynamo=False)
         os.replace(tmp, fp32)
         logger.info("exported %s to %s", model_dir, fp32)
     if int8:

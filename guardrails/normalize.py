@@ -44,6 +44,7 @@ _ATTR_TEXT = re2.compile(r"(?i)\b(?:alt|title|aria-label|content|value)\s*=\s*[\
 _MD_LINK = re2.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"([^\"]*)\")?\)")
 _MD_REF = re2.compile(r"(?m)^\s*\[[^\]]+\]:\s*\S+\s+[\"'(](.+?)[\"')]\s*$")
 _SPACES = re.compile(r"[ \t\f\v]+")
+_SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")  # a sentence and its end marks: character classes, linear
 _LETTERS = re.compile(r"[a-z]+")
 _THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
 _HEX_SEPARATORS = re.compile(r"[\s:]")
@@ -154,8 +155,14 @@ def views(text: str, max_views: int = 6) -> list[str]:
             add(inner, needs_gain=False)
     add(codecs.decode(base, "rot13"))
     add(base[::-1])
-    if len(_leet_words(base)) >= 2:  # one "k8s" or "covid19" is not leetspeak
-        add(_LEET_RUN.sub(lambda m: _unleet(m.group(0)), base), needs_gain=False)
+    # Leetspeak: the sentences with two or more such words ("1gn0r3 4ll ..."; one "k8s" is not leetspeak), read
+    # without it, where that reads more like language; the rest of the text is the base view already (technical
+    # text full of "int8" and "v1" would otherwise double what is embedded).
+    leet = [plain for sentence in _SENTENCE.findall(base) if len(_leet_words(sentence)) >= 2
+            and _wordiness(plain := _LEET_RUN.sub(lambda m: _unleet(m.group(0)), sentence))
+            > _wordiness(sentence) + 0.1]
+    if leet:
+        add(" ".join(leet), needs_gain=False)
     return out[:max_views]
 
 

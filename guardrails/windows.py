@@ -61,7 +61,10 @@ def _sentences(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
-def _groups(text: str, offsets: Sequence[tuple[int, int]], size: int, merge_below: int) -> list[str]:
+Piece = tuple[str, int]  # a window's text and its length in tokens
+
+
+def _groups(text: str, offsets: Sequence[tuple[int, int]], size: int, merge_below: int) -> list[Piece]:
     """Sentence-aligned windows of at most `size` tokens covering every token: a sentence shorter than
     `merge_below` tokens shares its window with the next ones, a longer sentence gets overlapping token windows
     three quarters of `size` apart."""
@@ -76,34 +79,45 @@ def _groups(text: str, offsets: Sequence[tuple[int, int]], size: int, merge_belo
             ranges[-1] = (ranges[-1][0], end)  # a short sentence shares a window with what follows
         else:
             ranges.append((first, end))
-    return [_span(text, offsets, first, end) for first, end in ranges]
+    return [(text[offsets[first][0]:offsets[end - 1][1]], end - first) for first, end in ranges]
 
 
-def windows(text: str, offsets: Sequence[tuple[int, int]], size: int = WINDOW_TOKENS) -> list[str]:
-    """The text itself when it has at most `size` tokens, else sentence-aligned windows of at most `size`."""
-    return [text] if len(offsets) <= size else _groups(text, offsets, size, merge_below=size)
+def _windows(text: str, offsets: Sequence[tuple[int, int]], size: int = WINDOW_TOKENS) -> list[Piece]:
+    return [(text, len(offsets))] if len(offsets) <= size else _groups(text, offsets, size, merge_below=size)
 
 
-def focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKENS) -> list[str]:
-    """The sentences of a long text or of several lines (a conversation's turns), fragments joined and long ones
-    cut at `size` tokens; [] for one sentence or one short line."""
+def _focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKENS) -> list[Piece]:
     if (len(offsets) <= WINDOW_TOKENS and "\n" not in text) or len(_sentences(text, offsets)) < 2:
         return []  # one short line is scored whole, as the head was trained (turns are joined by newlines)
     return _groups(text, offsets, size, merge_below=MERGE_BELOW)
 
 
-def _span(text: str, offsets: Sequence[tuple[int, int]], first: int, end: int) -> str:
-    return text[offsets[first][0]:offsets[end - 1][1]]
+def windows(text: str, offsets: Sequence[tuple[int, int]], size: int = WINDOW_TOKENS) -> list[str]:
+    """The text itself when it has at most `size` tokens, else sentence-aligned windows of at most `size`."""
+    return [w for w, _ in _windows(text, offsets, size)]
 
 
-def fit(views: Sequence[str], offsets: Offsets, limit: int) -> list[tuple[str, Sequence[tuple[int, int]]]]:
-    """Each view with its token offsets, refusing (PromptTooLong) when together they pass `limit` tokens."""
-    out, total = [], 0
-    for view in views:
+def focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKENS) -> list[str]:
+    """The sentences of a long text or of several lines (a conversation's turns), fragments joined and long ones
+    cut at `size` tokens; [] for one sentence or one short line."""
+    return [f for f, _ in _focus(text, offsets, size)]
+
+
+def cut(views: Sequence[str], offsets: Offsets, limit: int) -> tuple[list[str], list[str]]:
+    """(every window of every view, the focus pieces not among them), without repeats. The text itself (the first
+    view) must have at most `limit` tokens, and the distinct windows of all views together at most twice that
+    (decoded and hidden text is checked too, and a view mostly repeats the text's own windows); else
+    PromptTooLong."""
+    pieces: dict[str, int] = {}
+    focused: dict[str, int] = {}
+    for i, view in enumerate(views):
         spans = offsets(view)
-        total += len(spans)
-        if total > limit:
-            raise PromptTooLong(f"the prompt needs more than the {limit} tokens the input rails check "
-                                f"(RAGGUARD_MAX_PROMPT_TOKENS, counting decoded and hidden text)")
-        out.append((view, spans))
-    return out
+        if i == 0 and len(spans) > limit:
+            raise PromptTooLong(f"the prompt has more than the {limit} tokens the input rails check "
+                                "(RAGGUARD_MAX_PROMPT_TOKENS)")
+        pieces.update(_windows(view, spans))
+        focused.update(_focus(view, spans))
+        if sum(pieces.values()) > 2 * limit:  # (the focus pieces re-read the same views: bounded by them)
+            raise PromptTooLong(f"the prompt and the text decoded or revealed in it need more than {2 * limit} "
+                                "tokens of checking (twice RAGGUARD_MAX_PROMPT_TOKENS)")
+    return list(pieces), [f for f in focused if f not in pieces]

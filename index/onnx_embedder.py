@@ -88,7 +88,7 @@ class OnnxEmbedder:
     lists' texts run side by side)."""
 
     def __init__(self, model: str, cache_dir: Path, threads: int | None = 1, int8: bool = True,
-                 batch_size: int = 64, max_tokens: int = 256, parallel: int = 2) -> None:
+                 batch_size: int = 4, max_tokens: int = 256, parallel: int = 2) -> None:
         import onnxruntime as ort
         from transformers import AutoTokenizer
 
@@ -104,6 +104,9 @@ class OnnxEmbedder:
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model))
         self.name, self.int8 = model, int8
         self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
+        # Small batches run faster here than large ones (cache-sized activations, less padding): 64 texts of ~200
+        # tokens took 3.4 s int8 / 6.2 s fp32 in batches of 64 and 2.3 / 4.1 s in batches of 4; 64 sentences
+        # 1.5 s / 3.2 s against 0.33 / 0.70 s.
         self.batch_size = batch_size
         self.max_tokens = max_tokens
         self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="onnx-embed") if parallel > 1 else None

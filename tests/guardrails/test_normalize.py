@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from guardrails.injection import InjectionRail
 from guardrails.normalize import normalize, views
-from guardrails.windows import PromptTooLong, fit, focus, windows
+from guardrails.windows import PromptTooLong, cut, focus, windows
 
 MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a](", '"', "'", "=", "&#", ";", "\n",
                           "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":"])
@@ -37,10 +37,12 @@ def test_windows_cover_the_text_and_fit_the_embedder(text: str) -> None:
 
 
 def test_text_beyond_the_cap_is_refused_not_cut() -> None:
-    offsets = lambda text: [(i, i + 1) for i in range(len(text))]  # noqa: E731
-    assert [v for v, _ in fit(["abc", "de"], offsets, 5)] == ["abc", "de"]
+    offsets = lambda text: [(i, i + 1) for i in range(len(text)) if not text[i].isspace()]  # noqa: E731
+    assert cut(["abc", "abc"], offsets, 5) == (["abc"], [])  # a view repeating the text costs nothing more
     with pytest.raises(PromptTooLong):
-        fit(["abc", "def"], offsets, 5)
+        cut(["abcdef"], offsets, 5)  # the text itself
+    with pytest.raises(PromptTooLong):
+        cut(["abcde", "vwxyz", "klmno"], offsets, 5)  # what the views reveal, beyond twice the cap
 
 
 def _cpu(fn: Callable[[str], object], text: str) -> float:

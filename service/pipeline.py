@@ -140,22 +140,20 @@ class Pipeline:
                                  "(RAGGUARD_CLIENT_SYSTEM_MESSAGES=refuse)", param="messages")
         return [m for m in messages if m.role not in ("system", "developer")]
 
-    def _embed_prompt(self, text: str) -> np.ndarray:
-        """(worker thread) The prompt's vector, once its size is known to fit what the rails check."""
+    async def _require_fits(self, text: str) -> None:
+        """413 for a conversation longer than the rails check, before any rail (PII included) starts on it;
+        a text of at most `limit` characters has at most `limit` tokens, so most need no count."""
         limit = self.settings.max_prompt_tokens
-        if len(text) > limit and len(token_offsets(self.embedder.name)(text)) > limit:
-            raise PromptTooLong(f"the prompt has more than the {limit} tokens the input rails check "
-                                "(RAGGUARD_MAX_PROMPT_TOKENS)")
-        return self.embedder.embed([text])[0]
+        if len(text) > limit and len(await self.slots.run(token_offsets(self.embedder.name), text)) > limit:
+            raise PayloadTooLarge(f"the prompt has more than the {limit} tokens the input rails check "
+                                  "(RAGGUARD_MAX_PROMPT_TOKENS)", param="messages", code="prompt_too_long")
 
     async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool, budget: Budget) -> list[Verdict]:
         """Embed the prompt once, then run the rails in order; the vector is kept for retrieval."""
         for name in self.rails_off:
             self.metrics.rail_bypasses.labels(name, "off").inc()
         try:
-            vector = await self.slots.run(self._embed_prompt, text, budget=budget)
-        except PromptTooLong as exc:
-            raise PayloadTooLarge(str(exc), param="messages", code="prompt_too_long") from None
+            vector = (await self.slots.run(self.embedder.embed, [text], budget=budget))[0]
         except TimeoutError as exc:
             raise RailFailed("the prompt's embedding ran past the rail timeout; request refused",
                              extra={"rail": "embedding"}) from exc
@@ -169,6 +167,7 @@ class Pipeline:
     async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
         request.messages = self._screen(request.messages)
         text = rails_text(request.messages)
+        await self._require_fits(text)
         budget = Budget(self.settings.rail_timeout_s)  # one deadline for every rail of this request, PII included
 
         async def run() -> None:  # PII (spaCy) runs beside the prompt's embedding and rails: two cores
@@ -195,8 +194,9 @@ class Pipeline:
         """Every input rail's verdict, nothing enforced (POST /v1/guardrails/check); a failing rail raises
         RailFailed under the fail-closed policy, as on the chat road."""
         messages = self._screen(messages)
+        await self._require_fits(text := rails_text(messages))
         budget = Budget(self.settings.rail_timeout_s)
-        verdicts = await self._verdicts(rails_text(messages), Trace(), False, budget)
+        verdicts = await self._verdicts(text, Trace(), False, budget)
         pii = await self._pii(messages, mask=False, budget=budget)
         return verdicts + ([pii] if pii is not None else [])
 

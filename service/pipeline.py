@@ -5,6 +5,7 @@ Stages never call each other; the pipeline calls them in order and passes plain 
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import AsyncIterator, Callable
@@ -32,7 +33,7 @@ from service.catalog import ModelCatalog
 from service.errors import Blocked, InvalidRequest, Overloaded, PayloadTooLarge, RailFailed, first_error
 from service.llm import LLMClient
 from service.metrics import Metrics
-from service.prompt import engine_payload
+from service.prompt import RECITED, engine_payload, recites_instructions
 from service.schemas import ChatCompletionRequest, ChatMessage, rails_text
 from service.settings import Settings
 from service.trace import Trace, report, sentence_view
@@ -262,6 +263,8 @@ class Pipeline:
                                  "(fail closed)", extra={"rail": self.output_rail.name}) from exc
 
         result = await self._timed(trace, "output_rails", run)
+        result.sentences = [dataclasses.replace(s, supported=False, verdict="", reason=RECITED)
+                            if recites_instructions(s.text) else s for s in result.sentences]
         for s in result.sentences:
             self.metrics.rail_verdicts.labels(self.output_rail.name, s.verdict).inc()  # supported/unsupported/refusal
         return result

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from index.store import Hit
@@ -13,6 +14,23 @@ INSTRUCTIONS = (
     "Cite the source of each sentence like [1]. "
     "If the sources do not contain the answer, say that you do not know."
 )
+
+
+RECITED = "recites the gateway's instructions, not the sources"
+
+
+def _plain(text: str) -> str:
+    return " ".join(re.sub(r"\[\d+\]", " ", text).lower().split())
+
+
+_INSTRUCTIONS_PLAIN = _plain(INSTRUCTIONS)
+
+
+def recites_instructions(sentence: str) -> bool:
+    """A sentence copied from our own instructions (a small base model often recites its prompt): not an answer,
+    whatever a support model makes of it."""
+    plain = _plain(sentence)
+    return len(plain) >= 20 and plain in _INSTRUCTIONS_PLAIN
 
 
 def format_sources(hits: list[Hit]) -> str:

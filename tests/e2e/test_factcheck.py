@@ -13,7 +13,9 @@ import httpx
 from tests.e2e import road
 
 QUESTION = "Which port does the gateway listen on?"
-ENV = {"RAGGUARD_GROUNDING_RAIL": "model", "RAGGUARD_GROUNDING_TIMEOUT_S": "60", "RAGGUARD_ENGINE_TIMEOUT_S": "300"}
+# The removed sentences' text is reported (RAGGUARD_EXPOSE_REMOVED_TEXT) so the test can see what was stripped.
+ENV = {"RAGGUARD_GROUNDING_RAIL": "model", "RAGGUARD_GROUNDING_TIMEOUT_S": "60", "RAGGUARD_ENGINE_TIMEOUT_S": "300",
+       "RAGGUARD_EXPOSE_REMOVED_TEXT": "true"}
 
 
 def _body(stream: bool) -> dict:

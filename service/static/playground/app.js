@@ -185,7 +185,7 @@ function sentenceNode(s) {
     onclick: () => showDetail(s), onfocus: () => showDetail(s),
     onkeydown: (e) => { if (e.key === "Enter" || e.key === " ") { e.preventDefault(); showDetail(s); } } };
   const node = kept ? el("span", attrs, s.text)
-    : el("span", attrs, el("del", {}, s.text), el("span", { class: "reason" }, ` (removed: ${removalReason(s)})`));
+    : el("span", attrs, el("del", {}, s.text || "(text withheld)"), el("span", { class: "reason" }, ` (removed: ${removalReason(s)})`));
   if (kept && s.citation) node.append(el("sup", { class: "cite" }, `[${s.citation}]`));
   node.sentence = s;
   describe(node);

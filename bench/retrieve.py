@@ -138,7 +138,7 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True),
     cuts = statistics.quantiles(took, n=20)
     title = (f"/v1/retrieve, {len(took)} distinct questions, top_k {top_k}, {mode}, {chunks:,} chunks "
              f"(verdicts {'stored' if scan else 'not stored'} at build)")
-    table = Table("what", "value", width=100, title=title)
+    table = Table("what", "value", title=title)
     table.add_row("p50 ms", f"{statistics.median(took):.1f}")
     table.add_row("p95 ms", f"{cuts[18]:.1f}")
     table.add_row("max ms", f"{max(took):.1f}")

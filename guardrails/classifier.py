@@ -157,16 +157,15 @@ class PromptScorer:
 
     def _score(self, text: str, vector: np.ndarray | None) -> Scores:
         pieces, focus = self.cut(text, self.max_tokens, self.embedder.name)
-        texts = pieces + focus
+        everything = texts = pieces + focus
         known: list[np.ndarray] = []
         if vector is not None and pieces[0] == text:
-            known, texts = [np.asarray(vector, dtype=np.float32)], texts[1:]  # the shared prompt vector
+            known, texts = [np.asarray(vector, dtype=np.float32)], everything[1:]  # the shared prompt vector
         embedded = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dim), np.float32)
         vecs = np.vstack([*known, embedded]) if known else embedded
         probs = self.head.probs(vecs)
         rechecked = False
         if self.precise is not None and (unsure := np.flatnonzero(1.0 - probs[:, 0] >= self.fast_cut)).size:
-            everything = pieces + focus
             vecs = vecs.copy()
             vecs[unsure] = self.precise.embed([everything[i] for i in unsure])
             probs[unsure] = self.head.probs(vecs[unsure])

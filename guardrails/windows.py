@@ -30,6 +30,13 @@ class PromptTooLong(ValueError):
     """More text than the rails check; the request is refused (413), never scored in part."""
 
 
+def require_fits(tokens: int, limit: int) -> None:
+    """PromptTooLong for a text of more than `limit` tokens (RAGGUARD_MAX_PROMPT_TOKENS)."""
+    if tokens > limit:
+        raise PromptTooLong(f"the prompt has more than the {limit} tokens the input rails check "
+                            "(RAGGUARD_MAX_PROMPT_TOKENS)")
+
+
 def tokenizer_offsets(tokenizer: object) -> Offsets:
     """Offsets from a Hugging Face fast tokenizer (what both embedders carry)."""
 
@@ -112,9 +119,8 @@ def cut(views: Sequence[str], offsets: Offsets, limit: int) -> tuple[list[str], 
     focused: dict[str, int] = {}
     for i, view in enumerate(views):
         spans = offsets(view)
-        if i == 0 and len(spans) > limit:
-            raise PromptTooLong(f"the prompt has more than the {limit} tokens the input rails check "
-                                "(RAGGUARD_MAX_PROMPT_TOKENS)")
+        if i == 0:
+            require_fits(len(spans), limit)
         pieces.update(_windows(view, spans))
         focused.update(_focus(view, spans))
         if sum(pieces.values()) > 2 * limit:  # (the focus pieces re-read the same views: bounded by them)

@@ -24,7 +24,7 @@ from guardrails.judge import LLMJudge
 from guardrails.pii import PIIRail
 from guardrails.policy import decide
 from guardrails.verdict import GroundingResult, InputRail, Outcome, OutputRail, Verdict
-from guardrails.windows import PromptTooLong
+from guardrails.windows import PromptTooLong, require_fits
 from index.embedder import Embedder
 from index.hybrid import Mode as RetrievalMode
 from index.store import Hit, VectorIndex
@@ -40,6 +40,11 @@ from service.trace import Trace, report, sentence_view
 from service.work import Budget, CpuSlots
 
 T = TypeVar("T")
+
+
+def _too_long(exc: PromptTooLong) -> PayloadTooLarge:
+    """More text than the rails check, as the client sees it: 413 prompt_too_long."""
+    return PayloadTooLarge(str(exc), param="messages", code="prompt_too_long")
 
 
 @dataclass
@@ -94,7 +99,7 @@ class Pipeline:
             ran = ran[:]  # the abandoned thread may still append
             ran += [(rail.name, exc) for rail in self.input_rails[len(ran):]]
         except PromptTooLong as exc:
-            raise PayloadTooLarge(str(exc), param="messages", code="prompt_too_long") from None
+            raise _too_long(exc) from None
         verdicts = []
         for name, result in ran:  # in order: the rails before a failure are counted before it refuses
             verdicts.append(v := self._failed(name, result) if isinstance(result, Exception) else result)
@@ -111,9 +116,9 @@ class Pipeline:
         texts = [m.text() for m in messages]
         try:
             results = await self.slots.run(lambda: [rail.mask(t) if t.strip() else None for t in texts], budget=budget)
+        except Overloaded:
+            raise  # no CPU worker free: the client retries; not a failure of the rail
         except Exception as exc:  # noqa: BLE001 - any rail failure (or timeout) is handled by policy
-            if isinstance(exc, Overloaded):
-                raise
             return self._failed(rail.name, exc)
         worst = None
         for m, text, result in zip(messages, texts, results, strict=True):
@@ -141,13 +146,18 @@ class Pipeline:
                                  "(RAGGUARD_CLIENT_SYSTEM_MESSAGES=refuse)", param="messages")
         return [m for m in messages if m.role not in ("system", "developer")]
 
-    async def _require_fits(self, text: str) -> None:
-        """413 for a conversation longer than the rails check, before any rail (PII included) starts on it;
-        a text of at most `limit` characters has at most `limit` tokens, so most need no count."""
-        limit = self.settings.max_prompt_tokens
-        if len(text) > limit and len(await self.slots.run(token_offsets(self.embedder.name), text)) > limit:
-            raise PayloadTooLarge(f"the prompt has more than the {limit} tokens the input rails check "
-                                  "(RAGGUARD_MAX_PROMPT_TOKENS)", param="messages", code="prompt_too_long")
+    async def _admit(self, messages: list[ChatMessage]) -> tuple[list[ChatMessage], str, Budget]:
+        """(the messages the engine will get, the text the rails read, the request's one rail budget). A text
+        longer than the rails check is a 413 before any rail (PII included) starts on it; a text of at most
+        `limit` characters has at most `limit` tokens, so most need no count."""
+        messages = self._screen(messages)
+        text, limit = rails_text(messages), self.settings.max_prompt_tokens
+        if len(text) > limit:
+            try:
+                require_fits(len(await self.slots.run(token_offsets(self.embedder.name), text)), limit)
+            except PromptTooLong as exc:
+                raise _too_long(exc) from None
+        return messages, text, Budget(self.settings.rail_timeout_s)  # PII and every other rail draw on it
 
     async def _verdicts(self, text: str, trace: Trace, stop_on_block: bool, budget: Budget) -> list[Verdict]:
         """Embed the prompt once, then run the rails in order; the vector is kept for retrieval."""
@@ -166,10 +176,7 @@ class Pipeline:
         return verdicts
 
     async def check_input(self, request: ChatCompletionRequest, trace: Trace) -> None:
-        request.messages = self._screen(request.messages)
-        text = rails_text(request.messages)
-        await self._require_fits(text)
-        budget = Budget(self.settings.rail_timeout_s)  # one deadline for every rail of this request, PII included
+        request.messages, text, budget = await self._admit(request.messages)
 
         async def run() -> None:  # PII (spaCy) runs beside the prompt's embedding and rails: two cores
             pii: list[Verdict | None] = []
@@ -194,9 +201,7 @@ class Pipeline:
     async def check_messages(self, messages: list[ChatMessage]) -> list[Verdict]:
         """Every input rail's verdict, nothing enforced (POST /v1/guardrails/check); a failing rail raises
         RailFailed under the fail-closed policy, as on the chat road."""
-        messages = self._screen(messages)
-        await self._require_fits(text := rails_text(messages))
-        budget = Budget(self.settings.rail_timeout_s)
+        messages, text, budget = await self._admit(messages)
         verdicts = await self._verdicts(text, Trace(), False, budget)
         pii = await self._pii(messages, mask=False, budget=budget)
         return verdicts + ([pii] if pii is not None else [])

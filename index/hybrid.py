@@ -25,7 +25,7 @@ class Fusion:
     convex (default): score = alpha * dense' + (1 - alpha) * bm25', each min-max normalized over its own
     candidates (0 where a chunk is absent) - it keeps how far apart the scores are, which RRF throws away.
     rrf: score = sum of weight / (k + rank); k=60 is the RRF paper's constant.
-    `python -m index eval` tunes alpha (and RRF's k and weights) on a corpus's dev questions."""
+    `python -m training.retrieval eval` tunes alpha (and RRF's k and weights) on a corpus's dev questions."""
 
     k: int = 60
     dense_weight: float = 1.0

@@ -65,7 +65,7 @@ class Settings(BaseSettings):
     engine_ctx_size: int = Field(default=8192, ge=512)
     # LoRA adapters served beside the base: model name -> PEFT folder (relative = project root). The local
     # engines load them; the gateway lists them and selects one per request (vLLM by name, llama-server by id).
-    adapters: dict[str, Path] = {"gemma-3-270m-ragguard": Path("finetune/adapters/gemma-3-270m-ragguard")}
+    adapters: dict[str, Path] = {"gemma-3-270m-ragguard": Path("models/adapters/gemma-3-270m-ragguard")}
     cache_dir: Path = Field(default_factory=default_cache_dir)
 
     # Retrieval
@@ -85,7 +85,7 @@ class Settings(BaseSettings):
     cpu_wait_s: float = Field(default=10.0, gt=0)  # longer than this for a free CPU worker: 503 overloaded
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default
     fusion: Literal["convex", "rrf"] = "convex"  # hybrid: how dense and BM25 rankings are fused
-    fusion_alpha: float = Field(default=0.5, ge=0.0, le=1.0)  # convex: the dense share (`index eval` tunes it)
+    fusion_alpha: float = Field(default=0.5, ge=0.0, le=1.0)  # convex: dense share (`training.retrieval eval` tunes it)
     rrf_k: int = Field(default=60, ge=1)  # rrf: reciprocal rank fusion constant
     rrf_dense_weight: float = Field(default=1.0, ge=0.0)
     rrf_bm25_weight: float = Field(default=1.0, ge=0.0)

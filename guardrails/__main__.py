@@ -1,3 +1,0 @@
-from guardrails.cli import app
-
-app()

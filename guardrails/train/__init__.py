@@ -1,1 +1,0 @@
-"""Training and evaluation of the learned input rails: `python -m guardrails.train`."""

@@ -1,0 +1,71 @@
+"""The committed adapter: standard PEFT LoRA that both engines load, small, with a model card; and it retrains."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from safetensors import safe_open
+
+from engines.artifacts import Artifacts
+from engines.launch import vllm_lora_args
+from service.settings import Settings
+from training.finetune.config import FinetuneConfig
+
+ROOT = Path(__file__).resolve().parents[3]
+NAME = "gemma-3-270m-ragguard"
+ADAPTER = ROOT / "models" / "adapters" / NAME
+HF_MODEL = Artifacts(Settings().cache_dir).hf_model
+DATA = ROOT.parent / "shared" / "data"
+
+
+def test_adapter_is_standard_peft_lora_on_attention() -> None:
+    config = json.loads((ADAPTER / "adapter_config.json").read_text())
+    assert config["peft_type"] == "LORA" and config["r"] <= 16
+    assert set(config["target_modules"]) <= {"q_proj", "k_proj", "v_proj", "o_proj"}
+    weights = ADAPTER / "adapter_model.safetensors"
+    assert weights.stat().st_size < 10_000_000
+    with safe_open(str(weights), "pt") as f:
+        keys = list(f.keys())
+    # the names vLLM and convert_lora_to_gguf.py map onto the base model's modules
+    assert keys and all(k.startswith("base_model.model.model.layers.") and k.endswith((".lora_A.weight",
+                                                                                        ".lora_B.weight"))
+                        for k in keys)
+
+
+def test_adapter_has_a_model_card_with_data_license_and_metrics() -> None:
+    card = (ADAPTER / "README.md").read_text()
+    assert "license: gemma" in card and "PubMedQA" in card and "COVID-QA" in card
+    assert "## Metrics" in card and "Held-out mean answer-token loss" in card
+
+
+def test_served_by_default_and_registered_in_vllm_and_its_manifest() -> None:
+    assert Settings().adapters[NAME] == Path("models/adapters") / NAME
+    rank = json.loads((ADAPTER / "adapter_config.json").read_text())["r"]
+    args = vllm_lora_args({NAME: Path("models/adapters") / NAME})
+    assert "--enable-lora" in args and f"{NAME}={ADAPTER}" in args
+    assert int(args[args.index("--max-lora-rank") + 1]) >= rank
+    deployment = yaml.safe_load((ROOT / "deploy" / "k8s" / "base" / "vllm-deployment.yaml").read_text())
+    vllm_args = deployment["spec"]["template"]["spec"]["containers"][0]["args"]
+    assert "--enable-lora" in vllm_args and f"--lora-modules={NAME}=/adapters/{NAME}" in vllm_args
+    max_rank = next(a for a in vllm_args if a.startswith("--max-lora-rank="))
+    assert int(max_rank.split("=")[1]) >= rank
+
+
+@pytest.mark.skipif(not (HF_MODEL / "config.json").exists() or not (DATA / "retrieval").exists(),
+                    reason="needs the HF base model (ragguard prepare --vllm) and the shared data")
+def test_training_runs_end_to_end_on_a_tiny_set(tmp_path: Path) -> None:
+    from training.finetune.train import train
+
+    cfg = FinetuneConfig.load(data_dir=DATA, out_dir=tmp_path, train_size=4, eval_size=2, loss_eval_size=1,
+                              epochs=1)
+    out = train(cfg, progress=False)
+    metrics = json.loads((out / "train_metrics.json").read_text())
+    assert metrics["steps"] == 2 and metrics["train_examples"] == 3  # 2 answerable + 1 unanswerable
+    with safe_open(str(out / "adapter_model.safetensors"), "pt") as f:
+        trained = {k: f.get_tensor(k) for k in f.keys()}
+    assert any(k.endswith("lora_B.weight") and torch.count_nonzero(v) for k, v in trained.items())
+    assert (out / "README.md").exists() and (out / "adapter_config.json").exists()

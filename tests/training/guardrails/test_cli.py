@@ -1,0 +1,9 @@
+from typer.testing import CliRunner
+
+from training.guardrails.cli import app
+
+
+def test_eval_refuses_a_prompt_embedding_the_gateway_does_not_have() -> None:
+    result = CliRunner().invoke(app, ["eval", "--prompt-embedding", "int4"])
+    assert result.exit_code == 2
+    assert "cascade | int8 | fp32" in result.output  # the choices come from Settings.prompt_embedding's Literal

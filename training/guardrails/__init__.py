@@ -1,0 +1,1 @@
+"""Offline evaluation and training of the rails (input head, grounding cascade, harm data)."""

@@ -1,0 +1,3 @@
+from training.guardrails.cli import app
+
+app()

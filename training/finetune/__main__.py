@@ -19,12 +19,30 @@ def train(
     out_dir: Path | None = typer.Option(None, help="Where the adapter folder is written."),
     train_size: int | None = typer.Option(None, help="Override the number of training examples."),
     epochs: int | None = typer.Option(None, help="Override the number of epochs."),
+    max_steps: int | None = typer.Option(None, help="Timing run: stop after N steps (no checkpoint, no adapter)."),
 ) -> None:
-    """Train the adapter and save it (PEFT format + model card)."""
+    """Train the adapter and save it (PEFT format + model card); resumes from the last checkpoint."""
     from training.finetune.train import train as run
 
     cfg = FinetuneConfig.load(config, data_dir=data_dir, out_dir=out_dir, train_size=train_size, epochs=epochs)
-    typer.echo(f"adapter written to {run(cfg)}")
+    typer.echo(f"written to {run(cfg, max_steps=max_steps)}")
+
+
+@app.command()
+def data(
+    config: Path = typer.Option(DEFAULT_CONFIG, help="YAML config."),
+    data_dir: Path | None = typer.Option(None, help="Shared data folder (holds retrieval/)."),
+    rebuild: bool = typer.Option(False, help="Build again even when the cache holds the examples."),
+) -> None:
+    """Build (once) the serving-distribution examples into data_cache; print what they hold."""
+    import shutil
+
+    from training.finetune.serving_data import cached, summary
+
+    cfg = FinetuneConfig.load(config, data_dir=data_dir)
+    if rebuild and cfg.data_cache.exists():
+        shutil.rmtree(cfg.data_cache)
+    typer.echo(summary(*cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share)))
 
 
 @app.command("eval")
@@ -32,12 +50,20 @@ def evaluate(
     config: Path = typer.Option(DEFAULT_CONFIG, help="YAML config."),
     data_dir: Path | None = typer.Option(None, help="Shared data folder (holds retrieval/)."),
     out_dir: Path | None = typer.Option(None, help="Folder that holds the adapter folder."),
-    limit: int | None = typer.Option(None, help="Only the first N held-out examples."),
+    limit: int | None = typer.Option(None, help="Only the first N examples (questions with --docs)."),
+    docs: bool = typer.Option(False, "--docs", help="The docs Q&A set through the real gateway road instead."),
+    report: Path | None = typer.Option(None, help="--docs: write every answer and metric here (JSON)."),
 ) -> None:
-    """Base vs adapter on the held-out split, through llama-server (base GGUF + adapter GGUF)."""
+    """Base vs adapter on the held-out split through llama-server, or (--docs) on the docs set through the gateway."""
+    cfg = FinetuneConfig.load(config, data_dir=data_dir, out_dir=out_dir)
+    if docs:
+        from training.finetune.docs_eval import evaluate_docs, write_docs_metrics
+
+        result = evaluate_docs({cfg.name: cfg.adapter_dir.resolve()}, out=report, limit=limit)
+        typer.echo(write_docs_metrics(cfg, result))
+        return
     from training.finetune.evaluate import evaluate as run
 
-    cfg = FinetuneConfig.load(config, data_dir=data_dir, out_dir=out_dir)
     typer.echo(run(cfg, limit=limit))
 
 

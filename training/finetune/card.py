@@ -24,9 +24,45 @@ def _eval_table(evaluation: dict) -> str:  # type: ignore[type-arg]
                                "`[1]` is no citation.")
 
 
+def _docs_table(docs: dict) -> str:  # type: ignore[type-arg]
+    if not docs:
+        return "Not evaluated yet: run `python -m training.finetune eval --docs`."
+    rows = ["| metric | base | adapter |", "|---|---|---|"]
+    rows += [f"| {metric} | {docs['base'][metric]} | {docs['adapter'][metric]} |" for metric in docs["base"]]
+    return "\n".join(rows) + f"\n\nMeasured on {docs.get('how', '')}."
+
+
+def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg]
+    """The Training and Data bullets: what this adapter was trained on, how long, how it was split."""
+    layers = f"layers {cfg.lora.first_layer}-17" if cfg.lora.first_layer else "all 18 layers"
+    run = (f"- **Training**: `python -m training.finetune train` ({train.get('train_examples', cfg.train_size)} "
+           f"examples, {cfg.epochs} epoch(s) of {train.get('steps', '?')} steps of {cfg.batch_size}, seed {cfg.seed}, "
+           f"LoRA r={cfg.lora.r} alpha={cfg.lora.alpha} on {', '.join(cfg.lora.target_modules)} of {layers}, "
+           f"lr {cfg.learning_rate}, at most {cfg.max_tokens} tokens a sequence, {cfg.device} with {cfg.threads} "
+           f"thread(s): {train.get('train_seconds', '?')} s of training). Loss only on answer tokens.")
+    if cfg.data == "pairs":
+        return run + f"""
+- **Data**: PubMedQA expert set (`ori_pqal.json`, MIT; the yes/no/maybe decision and the conclusion of the
+  long answer) and COVID-QA (`200423_covidQA.json`, Apache-2.0; the answer span), each shown with two
+  numbered passages of {cfg.passage_chars} characters in the gateway's own prompt (`service/prompt.py`);
+  {cfg.unanswerable:.0%} of the questions are shown with another question's passages and answered with the
+  refusal. Split by question: {cfg.eval_size} held-out examples never seen in training."""
+    return run + f"""
+- **Data** (`python -m training.finetune data`, `training/finetune/serving_data.py`): the serving distribution.
+  One index over PubMedQA's expert set (`ori_pqal.json`, MIT), COVID-QA (`200423_covidQA.json`, Apache-2.0) and
+  ragguard's `docs/`, built with the index's chunker (200 tokens, 40 overlap) and embedder, searched with the
+  gateway's hybrid retriever at the default top_k, each question rendered with `service/prompt.py`. Gold chunk
+  retrieved: the extractive sentence that holds the answer with its `[n]` (PubMedQA: the decision, then the
+  sentence nearest the expert conclusion); gold not retrieved, or a TruthfulQA question (`TruthfulQA.csv`,
+  Apache-2.0; no corpus answers it): the refusal. Split by source document: {cfg.held_out_share:.0%} of the
+  documents and their questions held out, and training questions are retrieved from an index without them.
+  The docs Q&A set is never trained on (docs/ chunks are only distractors)."""
+
+
 def write_card(cfg: FinetuneConfig, out: Path) -> None:
     train = _json(out / "train_metrics.json")
     evaluation = _json(out / "eval_metrics.json")
+    docs = _json(out / "docs_eval_metrics.json")
     (out / "README.md").write_text(f"""---
 base_model: google/gemma-3-270m
 library_name: peft
@@ -40,14 +76,7 @@ A LoRA adapter (PEFT format) for Gemma 3 270M, the gateway's local base model. I
 model ragguard's prompt: answer from the numbered sources with a `[n]` citation, and answer
 "I do not know: the sources do not say." when the sources do not hold the answer.
 
-- **Training**: `python -m training.finetune train` ({cfg.train_size} examples, {cfg.epochs} epochs, seed {cfg.seed},
-  LoRA r={cfg.lora.r} alpha={cfg.lora.alpha} on {", ".join(cfg.lora.target_modules)}, lr {cfg.learning_rate},
-  at most {cfg.max_tokens} tokens a sequence; config `training/finetune/config.yaml`). Loss only on answer tokens.
-- **Data**: PubMedQA expert set (`ori_pqal.json`, MIT; the yes/no/maybe decision and the conclusion of the
-  long answer) and COVID-QA (`200423_covidQA.json`, Apache-2.0; the answer span), each shown with two
-  numbered passages in the gateway's own prompt (`service/prompt.py`); {cfg.unanswerable:.0%} of the
-  questions are shown with another question's passages and answered with the refusal. Split by question:
-  {cfg.eval_size} held-out examples never seen in training.
+{_training(cfg, train)}
 - **License**: the adapter is a derivative of Gemma 3 and is used under the Gemma Terms of Use;
   the training data licenses are MIT and Apache-2.0.
 
@@ -58,4 +87,14 @@ adapter {train.get("held_out_answer_loss", {}).get("adapter")} ({train.get("step
 {train.get("train_seconds")} s wall time including loading).
 
 {_eval_table(evaluation)}
+
+### The docs set through the gateway
+
+`training/finetune/docs_qa.jsonl`: questions about ragguard written from `docs/` (expected span and source file;
+some the docs cannot answer, expected: the refusal), never trained on, asked through the real road
+(`python -m training.finetune eval --docs`): answer accuracy (every word of an expected span in the answer; a
+refusal is never right), token F1, right citation (a cited `[n]` whose citation is the expected file), and the
+fact-check's verdicts of the answer sentences.
+
+{_docs_table(docs)}
 """)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 import yaml
 from pydantic import BaseModel, Field
@@ -20,6 +21,12 @@ class LoraConfig(BaseModel):
 
 class FinetuneConfig(BaseModel):
     name: str = "gemma-3-270m-ragguard"
+    # serving: the gateway's road (real chunker, retriever, top_k; serving_data.py); pairs: two clipped passages
+    data: Literal["serving", "pairs"] = "serving"
+    data_cache: Path = Path("var/finetune/data")  # serving examples, built once (`python -m training.finetune data`)
+    held_out_share: float = Field(default=0.1, gt=0.0, lt=1.0)  # serving: share of corpus documents held out
+    checkpoint_dir: Path = Path("var/finetune/checkpoints")
+    checkpoint_every: int = Field(default=25, ge=1)  # optimizer steps between checkpoints (resume from the last)
     base_model: Path | None = None
     data_dir: Path = Path("../shared/data")
     out_dir: Path = Path("models/adapters")
@@ -48,6 +55,16 @@ class FinetuneConfig(BaseModel):
         return cls(**{**raw, **{k: v for k, v in overrides.items() if v is not None}})
 
     def splits(self) -> tuple[list, list]:  # type: ignore[type-arg]
+        """(train, held-out): train_size training examples, eval_size held-out ones (a seeded sample)."""
+        if self.data == "serving":
+            import random
+
+            from training.finetune.serving_data import cached
+
+            train, held_out = cached(self.data_dir, self.data_cache, self.held_out_share)
+            rng = random.Random(self.seed)
+            return rng.sample(train, min(self.train_size, len(train))), rng.sample(held_out, min(self.eval_size,
+                                                                                               len(held_out)))
         from training.finetune.data import build_splits
 
         return build_splits(self.data_dir, self.train_size, self.eval_size, self.unanswerable,

@@ -77,12 +77,19 @@ def load_base(cfg: FinetuneConfig) -> tuple[Any, Any]:
     return AutoTokenizer.from_pretrained(path), model
 
 
-def train(cfg: FinetuneConfig, progress: bool = True) -> Path:
-    """Train, evaluate held-out answer loss (base vs adapter), save the adapter with its model card."""
+def _order(n: int, seed: int, epoch: int) -> list[int]:
+    """The same shuffle for an epoch on every run, so a resumed run takes the batches it had not taken."""
+    return random.Random(seed * 1000 + epoch).sample(range(n), n)
+
+
+def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = None) -> Path:
+    """Train (resuming from cfg's checkpoint folder), evaluate held-out answer loss (base vs adapter), save the
+    adapter with its model card. max_steps stops early (timing runs) without saving an adapter."""
     from peft import LoraConfig, get_peft_model
 
+    from training.finetune import checkpoint
+
     torch.manual_seed(cfg.seed)
-    random.seed(cfg.seed)
     if cfg.device == "cpu":
         torch.set_num_threads(cfg.threads)
     started = time.monotonic()
@@ -91,42 +98,66 @@ def train(cfg: FinetuneConfig, progress: bool = True) -> Path:
     train_set, held_out = cfg.splits()
     encoded = [e for e in map(encoder.encode, train_set) if len(e.ids) <= cfg.max_tokens]
     held = [e for e in map(encoder.encode, held_out) if len(e.ids) <= cfg.max_tokens][:cfg.loss_eval_size]
-    logger.info("%d training sequences (%d too long, skipped)", len(encoded), len(train_set) - len(encoded))
+    logger.info("%d training sequences (%d too long, skipped), mean %.0f tokens", len(encoded),
+                len(train_set) - len(encoded), sum(len(e.ids) for e in encoded) / max(1, len(encoded)))
 
     model = get_peft_model(model, LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
                                              target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM",
                                              layers_to_transform=list(range(cfg.lora.first_layer,
                                                                             model.config.num_hidden_layers))))
-    with model.disable_adapter():
-        base_loss = mean_loss(model, held)
-    steps = math.ceil(len(encoded) / cfg.batch_size) * cfg.epochs
+    per_epoch = math.ceil(len(encoded) / cfg.batch_size)
+    steps = per_epoch * cfg.epochs
     optim = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate)
     sched = torch.optim.lr_scheduler.LambdaLR(
         optim, lambda s: min(1.0, (s + 1) / max(1, cfg.warmup_steps)) * max(0.05, 1 - s / steps))
-    rng = random.Random(cfg.seed)
-    bar = tqdm(total=steps, desc="train", disable=not progress)
-    for _ in range(cfg.epochs):
-        order = rng.sample(encoded, len(encoded))
-        for start in range(0, len(order), cfg.batch_size):
-            model.train()
-            batch = order[start:start + cfg.batch_size]
-            total = 0.0
-            for enc in batch:
-                loss = answer_loss(model, enc) / len(batch)
-                loss.backward()
-                total += float(loss.detach())
-            optim.step()
-            sched.step()
-            optim.zero_grad()
-            bar.update()
-            bar.set_postfix(loss=f"{total:.3f}")
+    folder = cfg.checkpoint_dir / cfg.name
+    state = checkpoint.restore(folder, model, optim, sched) if max_steps is None else None
+    step, spent = (state["step"], state["train_seconds"]) if state else (0, 0.0)
+    if state:
+        base_loss = state["base_loss"]
+    else:
+        with model.disable_adapter():
+            base_loss = mean_loss(model, held)
+    step0, spent0 = step, spent
+    bar = tqdm(total=steps, initial=step, desc="train", disable=not progress)
+    last = time.monotonic()
+    while step < (steps if max_steps is None else min(steps, max_steps)):
+        order = _order(len(encoded), cfg.seed, step // per_epoch)
+        at = (step % per_epoch) * cfg.batch_size
+        batch = [encoded[i] for i in order[at:at + cfg.batch_size]]
+        model.train()
+        total = 0.0
+        for enc in batch:
+            loss = answer_loss(model, enc) / len(batch)
+            loss.backward()
+            total += float(loss.detach())
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
+        optim.step()
+        sched.step()
+        optim.zero_grad()
+        step += 1
+        now = time.monotonic()
+        spent, last = spent + now - last, now
+        bar.update()
+        bar.set_postfix(loss=f"{total:.3f}")
+        if step % 10 == 0 or step == steps:
+            rate = (spent - spent0) / (step - step0)  # this run's pace (a resumed run's own steps)
+            logger.info("step %d/%d loss %.3f, %.1f s/step, eta %.1f h", step, steps, total, rate,
+                        (steps - step) * rate / 3600)
+        if max_steps is None and (step % cfg.checkpoint_every == 0 or step == steps):
+            checkpoint.save(folder, model, optim, sched, step, {"train_seconds": spent, "base_loss": base_loss})
     bar.close()
+    if max_steps is not None:
+        logger.info("timing run: %d steps, %.1f s/step (%d-token mean sequence)", step, spent / max(1, step - step0),
+                    sum(len(e.ids) for e in encoded) / max(1, len(encoded)))
+        return folder
     adapter_loss = mean_loss(model, held)
     out = cfg.adapter_dir
     model.peft_config["default"].base_model_name_or_path = BASE_MODEL_ID
     model.save_pretrained(out)
-    metrics = {"train_examples": len(encoded), "held_out_examples": len(held), "steps": steps,
-               "train_seconds": round(time.monotonic() - started, 1),
+    metrics = {"data": cfg.data, "train_examples": len(encoded), "held_out_examples": len(held), "steps": steps,
+               "train_seconds": round(spent, 1), "wall_seconds_this_run": round(time.monotonic() - started, 1),
+               "device": cfg.device, "threads": cfg.threads,
                "held_out_answer_loss": {"base": round(base_loss, 4), "adapter": round(adapter_loss, 4)}}
     (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_card(cfg, out)

@@ -57,11 +57,12 @@ def test_served_by_default_and_registered_in_vllm_and_its_manifest() -> None:
 
 @pytest.mark.skipif(not (HF_MODEL / "config.json").exists() or not (DATA / "retrieval").exists(),
                     reason="needs the HF base model (ragguard prepare --vllm) and the shared data")
-def test_training_runs_end_to_end_on_a_tiny_set(tmp_path: Path) -> None:
+def test_training_runs_end_to_end_on_a_tiny_set_and_resumes(tmp_path: Path) -> None:
     from training.finetune.train import train
 
-    cfg = FinetuneConfig.load(data_dir=DATA, out_dir=tmp_path, train_size=4, eval_size=2, loss_eval_size=1,
-                              epochs=1)
+    cfg = FinetuneConfig.load(data_dir=DATA, out_dir=tmp_path, checkpoint_dir=tmp_path / "ckpt", data="pairs",
+                              train_size=4, eval_size=2, loss_eval_size=1, epochs=1, batch_size=2,
+                              checkpoint_every=1)
     out = train(cfg, progress=False)
     metrics = json.loads((out / "train_metrics.json").read_text())
     assert metrics["steps"] == 2 and metrics["train_examples"] == 3  # 2 answerable + 1 unanswerable
@@ -69,3 +70,9 @@ def test_training_runs_end_to_end_on_a_tiny_set(tmp_path: Path) -> None:
         trained = {k: f.get_tensor(k) for k in f.keys()}
     assert any(k.endswith("lora_B.weight") and torch.count_nonzero(v) for k, v in trained.items())
     assert (out / "README.md").exists() and (out / "adapter_config.json").exists()
+    assert torch.load(tmp_path / "ckpt" / cfg.name / "checkpoint.pt", weights_only=False)["step"] == 2
+
+    # run again: it resumes at the last checkpoint (the end), trains nothing, and saves the same weights
+    train(cfg, progress=False)
+    with safe_open(str(out / "adapter_model.safetensors"), "pt") as f:
+        assert all(torch.equal(f.get_tensor(k), v) for k, v in trained.items())

@@ -53,5 +53,7 @@ def test_answers_cite_the_passage_that_holds_them(splits) -> None:  # type: igno
 
 def test_config_file_loads_with_overrides() -> None:
     cfg = FinetuneConfig.load(train_size=8)
-    assert cfg.train_size == 8 and cfg.lora.r <= 16
-    assert cfg.adapter_dir == Path("models/adapters") / cfg.name
+    assert cfg.train_size == 8 and cfg.lora.r <= 16 and cfg.data == "serving" and cfg.lora.first_layer == 0
+    assert cfg.adapter_dir == Path("var/finetune/adapters") / cfg.name  # a candidate, shipped only when better
+    gpu = FinetuneConfig.load(Path(__file__).resolve().parents[3] / "training" / "finetune" / "config.cuda.yaml")
+    assert gpu.device == "cuda" and gpu.checkpoint_dir != cfg.checkpoint_dir

@@ -47,6 +47,7 @@ system-deps:
 
 lint: install
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy service guardrails index models engines
 
 test: system-deps prepare-vllm lint
 	@mkdir -p var

@@ -20,13 +20,14 @@ from pathlib import Path
 import numpy as np
 import typer
 
+from guardrails.base import OutputRail
 from guardrails.grounding_model import Cascade, ModelGroundingRail, make_output_rail
 from guardrails.sentences import split_sentences
-from guardrails.verdict import OutputRail, SentenceCheck
-from index.chunking import Chunk, chunk_documents
+from guardrails.verdict import SentenceCheck
+from index.base import Chunk, Hit
+from index.chunking import chunk_documents
 from index.embedder import load_embedder
 from index.loaders import load_documents
-from index.store import Hit
 
 app = typer.Typer(add_completion=False)
 

@@ -33,8 +33,7 @@ from rich.console import Console
 from rich.table import Table
 
 from guardrails.sentences import SentenceStream
-from index.chunking import Chunk
-from index.hybrid import Hit
+from index.base import Chunk, Hit
 from loadtests.questions import load_questions
 from loadtests.stack import Stack, local_stack
 from service.prompt import engine_payload

@@ -29,7 +29,8 @@ from guardrails.chain import run_chain
 from guardrails.classifier import token_offsets
 from guardrails.nemo_policy import DEFAULT_CONFIG, NemoInputRail
 from guardrails.sentences import split_sentences
-from index.embedder import Embedder, load_embedder
+from index.base import Embedder
+from index.embedder import load_embedder
 from loadtests.attacks import BENIGN, GENERATORS
 from loadtests.questions import load_questions
 from service.rails import build_rails, prompt_embedders
@@ -111,11 +112,11 @@ def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("va
 
     def native(vector: np.ndarray, text: str) -> None:
         for rail in rails.input:
-            rail.check_vector(vector, text) if hasattr(rail, "check_vector") else rail.check(text)
+            rail.check(text, vector)
 
     for text in prompts[:3]:  # warm every path once
         vector = embedder.embed([text])[0]
-        native(vector, text), nemo.check_vector(vector, text), rails.pii.mask(text)
+        native(vector, text), nemo.check(text, vector), rails.pii.mask(text)
 
     paths = ("embedding", "native_rails", "nemo_rails", "pii")
     per_round: dict[str, list[tuple[float, float]]] = {p: [] for p in paths}
@@ -129,7 +130,7 @@ def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("va
             samples["native_rails"].append(_timed(lambda v=vector, t=text: native(v, t)))
             for rail in rails.input:
                 getattr(getattr(rail, "scorer", None), "_cache", {}).clear()
-            samples["nemo_rails"].append(_timed(lambda v=vector, t=text: nemo.check_vector(v, t)))
+            samples["nemo_rails"].append(_timed(lambda v=vector, t=text: nemo.check(t, v)))
             samples["pii"].append(_timed(lambda t=text: rails.pii.mask(t)))
         for p in paths:
             per_round[p].append((float(np.percentile(samples[p], 50)), float(np.percentile(samples[p], 95))))

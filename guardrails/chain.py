@@ -11,7 +11,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from guardrails.verdict import InputRail, Outcome, Verdict
+from guardrails.base import InputRail
+from guardrails.verdict import Outcome, Verdict
 from guardrails.windows import PromptTooLong
 
 Ran = list[tuple[str, Verdict | Exception]]
@@ -20,13 +21,12 @@ Ran = list[tuple[str, Verdict | Exception]]
 def run_chain(rails: Sequence[InputRail], text: str, vector: np.ndarray | None, modes: Mapping[str, str],
               stop_on_block: bool, keep_going_on_error: bool, ran: Ran) -> None:
     """Each rail's verdict (or exception) into `ran`, in order. A rail that can use the prompt's embedding
-    (`check_vector`) gets the shared vector; a rail in `flag` mode reports a block without enforcing it.
+    gets the shared vector; a rail in `flag` mode reports a block without enforcing it.
     Stops after a block (with `stop_on_block`) and after an error (unless `keep_going_on_error`); a prompt too
     long to check (PromptTooLong) is raised to the caller."""
     for rail in rails:
-        check_vector = getattr(rail, "check_vector", None)
         try:
-            verdict = check_vector(vector, text) if check_vector is not None else rail.check(text)
+            verdict = rail.check(text, vector)
         except PromptTooLong:
             raise  # the client's text is too long to check: refused, not a rail failure
         except Exception as exc:  # noqa: BLE001 - the caller's fail policy decides

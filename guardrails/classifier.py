@@ -21,7 +21,8 @@ import numpy as np
 from guardrails import windows as cut
 from guardrails.normalize import views
 from guardrails.verdict import Outcome, Verdict
-from index.embedder import Embedder, resolve_model_path
+from index.base import Embedder
+from index.embedder import resolve_model_path
 from models import MODELS_DIR
 
 DEFAULT_HEAD = MODELS_DIR / "guardrails" / "input_head.npz"
@@ -199,11 +200,8 @@ class _HeadRail:
         # ("write ransomware": injection-like and harmful) is blocked by the rail of the larger class.
         self.unsafe_threshold = scorer.head.thresholds.get("unsafe", 1.01)
 
-    def check(self, text: str) -> Verdict:
-        return self.check_vector(None, text)
-
-    def check_vector(self, vector: np.ndarray | None, text: str) -> Verdict:
-        """Like check, reusing the prompt's embedding when the pipeline already computed it."""
+    def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
+        """Score the prompt, reusing its embedding when the pipeline already computed it."""
         started = time.perf_counter()
         scores = self.scorer.score(text, vector)
         p = scores.probs[self.label]

@@ -29,10 +29,7 @@ from guardrails.classifier import InjectionClassifierRail, PromptScorer
 from guardrails.injection import RULES, InjectionRail
 from guardrails.sentences import split_sentences
 from guardrails.verdict import Outcome, Verdict
-from index.chunking import Chunk
-from index.embedder import Embedder
-from index.store import Hit
-from index.verdicts import StoredVerdict
+from index.base import Chunk, Embedder, Hit, StoredVerdict
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,7 @@ import numpy as np
 
 from guardrails.sentences import split_sentences
 from guardrails.verdict import GroundingResult, SentenceCheck
-from index.embedder import Embedder
-from index.store import Hit
+from index.base import Embedder, Hit
 
 
 class EmbeddingGroundingRail:

@@ -23,14 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
+from guardrails.base import OutputRail
 from guardrails.claims import Claim, is_citation_only, is_refusal, parse_claims
 from guardrails.exact import ExactResult, check_facts, unknown_citations
 from guardrails.grounding import EmbeddingGroundingRail
 from guardrails.grounding_cross_encoder import ONNX_FILE, CrossEncoder, top_evidence
 from guardrails.sentences import split_sentences
-from guardrails.verdict import GroundingResult, OutputRail, SentenceCheck
-from index.embedder import Embedder
-from index.store import Hit
+from guardrails.verdict import GroundingResult, SentenceCheck
+from index.base import Embedder, Hit
 from models import MODELS_DIR
 
 MODEL_DIR = MODELS_DIR / "guardrails" / "grounding"

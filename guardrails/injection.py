@@ -45,7 +45,8 @@ class InjectionRail:
 
     name = "injection"
 
-    def check(self, text: str) -> Verdict:
+    def check(self, text: str, vector: object = None) -> Verdict:
+        """Rules read the text alone; `vector` is accepted as every input rail takes it."""
         started = time.perf_counter()
         clean = normalize(text)
         for rule, pattern in RULES:

@@ -18,7 +18,7 @@ from typing import Any
 import anyio
 
 from guardrails.verdict import GroundingResult, SentenceCheck
-from index.store import Hit
+from index.base import Hit
 
 PROMPT = (
     "You are given a task to identify if the hypothesis is grounded and entailed by the evidence. "

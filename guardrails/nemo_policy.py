@@ -18,7 +18,8 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.verdict import InputRail, Outcome, Verdict
+from guardrails.base import InputRail
+from guardrails.verdict import Outcome, Verdict
 
 DEFAULT_CONFIG = Path(__file__).resolve().parent / "nemo"
 _seen: ContextVar[list[Verdict]] = ContextVar("ragguard_nemo_verdicts")
@@ -27,12 +28,9 @@ _vector: ContextVar[np.ndarray | None] = ContextVar("ragguard_nemo_vector", defa
 
 def _action(rail: InputRail) -> Callable:
     """A NeMo action over one of our rails; it reuses the prompt's shared embedding when it has one."""
-    check_vector = getattr(rail, "check_vector", None)
-
     async def action(context: dict | None = None) -> bool:
         text = (context or {}).get("user_message") or ""
-        vector = _vector.get()
-        verdict = check_vector(vector, text) if check_vector and vector is not None else rail.check(text)
+        verdict = rail.check(text, _vector.get())
         _seen.get().append(verdict)
         return not verdict.blocked
     return action
@@ -55,10 +53,7 @@ class NemoInputRail:
         for name, rail in actions.items():
             self.rails.register_action(_action(rail), name=f"ragguard_{name}")
 
-    def check(self, text: str) -> Verdict:
-        return self.check_vector(None, text)
-
-    def check_vector(self, vector: np.ndarray | None, text: str) -> Verdict:
+    def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
         """Sync, for the pipeline's worker thread: a private event loop per call."""
         from nemoguardrails.rails.llm.options import RailStatus, RailType
 

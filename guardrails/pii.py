@@ -35,7 +35,7 @@ def build_analyzer(model: str = SPACY_MODEL):  # noqa: ANN201 - presidio has no 
     provider = NlpEngineProvider(nlp_configuration={
         "nlp_engine_name": "spacy", "models": [{"lang_code": "en", "model_name": model}]})
     engine = provider.create_engine()
-    lean_pipeline(engine.nlp["en"])
+    lean_pipeline(engine.nlp["en"])  # type: ignore[attr-defined]
     analyzer = AnalyzerEngine(nlp_engine=engine, supported_languages=["en"])
     linear_patterns(analyzer)
     return analyzer
@@ -100,13 +100,13 @@ def tail_suffixes(nlp: Language) -> None:
     """spaCy looks for a token's suffix with a `$`-anchored search over the whole remaining token, once per
     suffix it splits off: 8,000 "[" in a row took 4.8 s, holding the GIL. Only a token's tail can hold its
     suffix, so the search reads the last SUFFIX_TAIL characters (the same suffixes, in linear time)."""
-    search = nlp.tokenizer.suffix_search
+    search = nlp.tokenizer.suffix_search  # type: ignore[union-attr]
     if search is not None and not getattr(search, "tail_only", False):
         def tail(text: str) -> Any:
             return search(text[-SUFFIX_TAIL:])
 
         tail.tail_only = True  # type: ignore[attr-defined]
-        nlp.tokenizer.suffix_search = tail
+        nlp.tokenizer.suffix_search = tail  # type: ignore[union-attr]
 
 
 class PIIRail:
@@ -156,5 +156,5 @@ class PIIRail:
         return masked.text, Verdict(self.name, Outcome.FLAG, round(score, 4), f"masked {', '.join(kinds)}",
                                     time.perf_counter() - started)
 
-    def check(self, text: str) -> Verdict:
+    def check(self, text: str, vector: object = None) -> Verdict:
         return self.mask(text)[1]

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from guardrails.verdict import Outcome, Verdict
-from index.embedder import Embedder
+from index.base import Embedder
 
 
 class TopicRail:
@@ -24,12 +24,10 @@ class TopicRail:
         self._denied = embedder.embed(self.denied) if self.denied else None
         self._allowed = embedder.embed(self.allowed) if self.allowed else None
 
-    def check(self, text: str) -> Verdict:
-        return self.check_vector(self.embedder.embed([text])[0], text)
-
-    def check_vector(self, vector: np.ndarray, text: str) -> Verdict:
-        """Decide from the prompt's (L2-normalized) embedding, shared with retrieval."""
+    def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
+        """Decide from the prompt's (L2-normalized) embedding, the shared one when given."""
         started = time.perf_counter()
+        vector = self.embedder.embed([text])[0] if vector is None else vector
         if self._denied is not None:
             sims = self._denied @ vector
             i = int(np.argmax(sims))

@@ -1,12 +1,9 @@
-"""What every rail returns, and the two small Protocols rails implement."""
+"""What every rail returns (the rails' Protocols are in guardrails/base.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Protocol
-
-from index.store import Hit
 
 
 class Outcome(StrEnum):
@@ -60,19 +57,3 @@ class GroundingResult:
         if not self.sentences:
             return 0.0
         return sum(s.supported for s in self.sentences) / len(self.sentences)
-
-
-class InputRail(Protocol):
-    """Checks the user's prompt before anything else runs (sync, CPU; run off the event loop)."""
-
-    name: str
-
-    def check(self, text: str) -> Verdict: ...
-
-
-class OutputRail(Protocol):
-    """Checks answer sentences against the retrieved sources (sync, CPU; run off the event loop)."""
-
-    name: str
-
-    def check(self, sentences: list[str], hits: list[Hit]) -> GroundingResult: ...

@@ -11,13 +11,12 @@ from pathlib import Path
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from index.chunking import Chunk, TokenOffsets, chunk_document, dedup, tokenizer_offsets, word_offsets
-from index.embedder import Embedder
+from index.base import Chunk, ChunkScanner, Embedder, StoredVerdict
+from index.chunking import TokenOffsets, chunk_document, dedup, tokenizer_offsets, word_offsets
 from index.families import IndexKind
 from index.loaders import LoadFailure, document_files, load_file
 from index.snapshots import publish
 from index.store import FaissIndex
-from index.verdicts import ChunkScanner, StoredVerdict
 
 EMBED_BLOCK = 512  # texts per embed call: sentence-transformers sorts by length within a call
 SCAN_BLOCK = 256  # chunks per scanner call: their pieces are embedded together

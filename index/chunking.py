@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from index.verdicts import StoredVerdict
+from index.base import Chunk
 
 _PARA = re.compile(r"\n\s*\n")
 _WORD = re.compile(r"\S+")
@@ -30,20 +30,6 @@ class Document:
     def key(self) -> str:
         """Unique per document: a PDF page or a JSONL record shares its file's source."""
         return f"{self.source}#p{self.page}" if self.page is not None else self.source
-
-
-@dataclass(frozen=True)
-class Chunk:
-    id: str
-    source: str
-    title: str
-    text: str
-    start: int
-    end: int
-    page: int | None = None
-    url: str | None = None
-    tokens: int = 0
-    verdict: StoredVerdict | None = field(default=None, compare=False)  # the document rail's, from the index build
 
 
 def word_offsets(texts: list[str]) -> list[list[tuple[int, int]]]:

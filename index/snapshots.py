@@ -13,10 +13,7 @@ import os
 import re
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from index.store import FaissIndex
+from typing import Any, Protocol
 
 POINTER = "current"
 SNAPSHOTS = "snapshots"
@@ -56,7 +53,15 @@ def set_current(root: Path, version: str) -> None:
     os.replace(tmp, root / POINTER)
 
 
-def publish(index: FaissIndex, root: Path, make_current: bool = True) -> Path:
+class Snapshot(Protocol):
+    """What publishing needs of an index (FaissIndex is one): its manifest and a way to write itself."""
+
+    manifest: dict[str, Any]
+
+    def save(self, out: Path) -> None: ...
+
+
+def publish(index: Snapshot, root: Path, make_current: bool = True) -> Path:
     """Write `index` as the next version under root and (by default) point `current` at it."""
     existing = versions(root)
     number = int(_VERSION.match(existing[-1]).group(1)) + 1 if existing else 1  # type: ignore[union-attr]

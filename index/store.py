@@ -11,16 +11,15 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import faiss
 import numpy as np
 
-from index.chunking import Chunk
+from index.base import Chunk, Hit, Mode, StoredVerdict, VectorIndex
 from index.families import IndexKind, choose_kind, factory_string, make_index, supports_delete, tune
-from index.hybrid import Fusion, Hit, Mode
+from index.hybrid import Fusion
 from index.keyword import KeywordIndex
-from index.verdicts import StoredVerdict
 
 __all__ = ["FaissIndex", "Hit", "IndexMismatch", "VectorIndex", "MANIFEST_FILE"]
 
@@ -32,16 +31,6 @@ FORMAT = 2
 _COLUMNS = "id, chunk_id, source, title, text, start, end, page, url, tokens"
 _VERDICT_COLUMNS = "verdict, verdict_score, verdict_reason"  # NULL: not scanned at index time (or an older snapshot)
 RAIL = "document_rail"  # manifest key: {"identity", "scanned", "flagged"} of the rail whose verdicts are stored
-
-
-class VectorIndex(Protocol):
-    """Nearest chunks to a query: dense by vector, BM25 by text, or both fused."""
-
-    def search(self, vector: np.ndarray, top_k: int) -> list[Hit]: ...
-
-    def retrieve(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode) -> list[Hit]: ...
-
-    def __len__(self) -> int: ...
 
 
 class IndexMismatch(RuntimeError):

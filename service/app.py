@@ -12,8 +12,8 @@ from fastapi import FastAPI
 from prometheus_client import CollectorRegistry
 
 from guardrails.grounding_model import make_output_rail
-from guardrails.judge import LLMJudge
-from index.embedder import Embedder, load_embedder
+from index.base import Embedder
+from index.embedder import load_embedder
 from index.hybrid import CrossEncoderReranker, Fusion
 from index.live import LiveIndex
 from service.admission import Admission
@@ -23,14 +23,14 @@ from service.errors import install_error_handlers
 from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
-from service.pipeline import Pipeline
+from service.pipeline.assemble import build_road
 from service.rails import build_rails, prompt_embedders
 from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
 from service.routes import admin, chat, grounding, guardrails, health, models, playground, retrieve
 from service.settings import Settings
+from service.state import Gateway
 from service.tracing import get_tracer, make_tracer_provider
-from service.work import CpuSlots
 
 logger = logging.getLogger(__name__)
 
@@ -49,9 +49,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         keys = KeyStore.from_settings(settings)
         if keys.open:
             logger.warning("DEV MODE: no API keys configured, EVERY CLIENT IS ACCEPTED (RAGGUARD_DEV_MODE=true)")
-        app.state.keys = keys
-        app.state.rate_limiter = TenantRateLimiter(settings.rate_limit, settings.redis_url)
-        app.state.admission = Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s)
+
         def load(int8: bool, fallback: bool = True) -> Embedder:
             return load_embedder(settings.embedder_model, settings.embedder_threads, settings.embedder_backend,
                                  int8=int8, cache_dir=settings.cache_dir, fallback=fallback)
@@ -66,41 +64,31 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
             Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,
                    alpha=settings.fusion_alpha),
             CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None))
-        app.state.index = index  # hot swap / rollback: service/routes/admin.py
         rails = await to_thread.run_sync(build_rails, settings, emb, precise)
+        output_rail = await to_thread.run_sync(lambda: make_output_rail(
+            settings.grounding_rail, check_emb, settings.grounding_threshold, settings.grounding_model_threshold,
+            settings.grounding_timeout_s))
         tracer_provider = make_tracer_provider(settings)
         async with make_http_client(settings, transport) as http:
             llm = OpenAIEngineClient(http, settings, metrics)
             catalog = ModelCatalog(llm, adapters=settings.adapters)
-            app.state.catalog = catalog
-            app.state.readiness = Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker)
-            app.state.pipeline = Pipeline(
-                settings=settings, metrics=metrics, embedder=emb, index=index,
-                input_rails=rails.input, pii_rail=rails.pii, document_rail=rails.documents, rails_off=rails.off,
-                output_rail=await to_thread.run_sync(lambda: make_output_rail(
-                    settings.grounding_rail, check_emb, settings.grounding_threshold,
-                    settings.grounding_model_threshold, settings.grounding_timeout_s)),
-                llm=llm,
-                catalog=catalog,
-                slots=CpuSlots(settings.cpu_workers, settings.cpu_wait_s),
-                judge=LLMJudge(llm.complete, settings.llm_judge_model or settings.engine_model_name,
-                               settings.llm_judge_routes, catalog.engine_fields,
-                               count=lambda v: metrics.rail_verdicts.labels("llm_judge", v).inc(),
-                               ) if settings.llm_judge_routes else None,
-                tracer=get_tracer(tracer_provider),
-            )
+            road = build_road(settings, metrics, get_tracer(tracer_provider), emb, index, rails, output_rail, llm,
+                              catalog)
+            app.state.gateway = gateway = Gateway(
+                settings=settings, metrics=metrics, registry=registry, keys=keys,
+                rate_limiter=TenantRateLimiter(settings.rate_limit, settings.redis_url),
+                admission=Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s),
+                index=index, catalog=catalog,
+                readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road)
             logger.info("gateway ready: engine %s, index %s (%d chunks)",
                         settings.engine_url, settings.index_dir, len(index))
             yield
-            app.state.readiness.draining = True
+            gateway.readiness.draining = True
         if tracer_provider is not None:
             tracer_provider.shutdown()
 
     app = FastAPI(title="ragguard", version="0.1.0", lifespan=lifespan,
                   description="RAG + guardrails gateway with an OpenAI-compatible API.")
-    app.state.settings = settings
-    app.state.registry = registry
-    app.state.metrics = metrics
     install_error_handlers(app)
     for router in (chat.router, models.router, health.router, guardrails.router, retrieve.router,
                    playground.router, grounding.router, admin.router):

@@ -61,7 +61,8 @@ def _run_gateway(settings: Settings) -> None:
 
     class DrainingServer(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
-            readiness = getattr(gateway.state, "readiness", None)
+            running = getattr(gateway.state, "gateway", None)  # set by the lifespan
+            readiness = running.readiness if running is not None else None
             if readiness is None or readiness.draining:  # not started yet, or a second signal
                 super().handle_exit(sig, frame)
                 return

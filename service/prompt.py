@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from index.store import Hit
+from index.base import Hit
 from service.schemas import ChatCompletionRequest
 from service.settings import Settings
 

@@ -12,8 +12,8 @@ from guardrails.injection import InjectionRail
 from guardrails.nemo_policy import NemoInputRail
 from guardrails.pii import DEFAULT_POLICY, PIIRail
 from guardrails.topic import TopicRail
-from guardrails.verdict import InputRail
-from index.embedder import Embedder
+from guardrails.base import InputRail
+from index.base import Embedder
 from service.settings import Settings
 
 logger = logging.getLogger(__name__)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -178,3 +178,64 @@ class ModelCard(BaseModel):
 class ModelList(BaseModel):
     object: Literal["list"] = "list"
     data: list[ModelCard]
+
+
+# ---- responses: what /v1/chat/completions sends ----
+class Usage(BaseModel):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+
+
+class AssistantMessage(BaseModel):
+    role: Literal["assistant"] = "assistant"
+    content: str
+
+
+class Choice(BaseModel):
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: str | None
+
+
+class ChatCompletion(BaseModel):
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage
+    citations: list[Citation]
+    ragguard: dict[str, Any]  # rail verdicts, per-sentence grounding, timings (service/trace.py report)
+
+
+class Delta(BaseModel):
+    role: Literal["assistant"] | None = None
+    content: str | None = None
+
+
+class ChunkChoice(BaseModel):
+    index: int = 0
+    delta: Delta
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(BaseModel):
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    usage: Usage | None = None
+    ragguard: dict[str, Any] | None = None  # a checked sentence's verdict; the final chunk's report and citations
+
+    def wire(self) -> dict[str, Any]:
+        """As sent: a delta holds only what it carries; `usage` and `ragguard` only when there are any."""
+        out = self.model_dump(exclude={"usage", "ragguard"})
+        for choice in out["choices"]:
+            choice["delta"] = {k: v for k, v in choice["delta"].items() if v is not None}
+        if self.usage is not None:
+            out["usage"] = self.usage.model_dump()
+        if self.ragguard is not None:
+            out["ragguard"] = self.ragguard
+        return out

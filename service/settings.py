@@ -19,8 +19,8 @@ PromptEmbedding = Literal["cascade", "int8", "fp32"]
 
 
 def default_cache_dir() -> Path:
-    """Where heavy one-time artifacts live (built engine, converted model, engine venvs)."""
-    return Path.home() / ".cache" / "ragguard"
+    """Where heavy one-time artifacts live (built engine, converted model, engine venvs, ONNX exports)."""
+    return Path.home() / ".cache" / "ragguard"  # RAGGUARD_CACHE_DIR overrides it, as models.cache_dir() reads it
 
 
 class Settings(BaseSettings):

@@ -13,7 +13,7 @@ from opentelemetry import trace as otel
 
 from guardrails.policy import PolicyDecision
 from guardrails.verdict import GroundingResult, SentenceCheck, Verdict
-from index.store import Hit
+from index.base import Hit
 from service.schemas import Citation
 
 REMOVED_REASON = "not supported by the retrieved sources"

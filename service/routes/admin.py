@@ -9,13 +9,14 @@ from collections.abc import Callable
 from typing import Any
 
 from anyio import to_thread
-from fastapi import APIRouter, Request
+from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
 from index.store import IndexMismatch
 from service.auth import Tenant
-from service.deps import LiveIndexDep, TenantDep
+from service.deps import GatewayDep, TenantDep
 from service.errors import Forbidden, InvalidRequest
+from service.state import Gateway
 
 router = APIRouter(prefix="/admin/index")
 
@@ -25,8 +26,8 @@ class SwapRequest(BaseModel):
     version: str | None = None  # None: the newest snapshot under the index root
 
 
-def _require_admin(request: Request, tenant: Tenant) -> None:
-    if not request.app.state.keys.open and tenant.name not in request.app.state.settings.admin_tenants:
+def _require_admin(gateway: Gateway, tenant: Tenant) -> None:
+    if not gateway.keys.open and tenant.name not in gateway.settings.admin_tenants:
         raise Forbidden(f"tenant {tenant.name!r} may not administer the index (RAGGUARD_ADMIN_TENANTS)")
 
 
@@ -41,19 +42,20 @@ async def _change(action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
 
 
 @router.get("")
-async def describe(request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
-    _require_admin(request, tenant)
-    return index.describe()
+async def describe(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    return gateway.index.describe()
 
 
 @router.post("/swap")
-async def swap(body: SwapRequest, request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
-    _require_admin(request, tenant)
-    documents = request.app.state.pipeline.document_rail
-    return await _change(lambda: index.swap(body.version, documents.identity if documents is not None else None))
+async def swap(body: SwapRequest, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    documents = gateway.road.retrieval.documents
+    identity = documents.identity if documents is not None else None
+    return await _change(lambda: gateway.index.swap(body.version, identity))
 
 
 @router.post("/rollback")
-async def rollback(request: Request, index: LiveIndexDep, tenant: TenantDep) -> dict[str, Any]:
-    _require_admin(request, tenant)
-    return await _change(index.rollback)
+async def rollback(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    return await _change(gateway.index.rollback)

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Iterator
 from contextlib import AsyncExitStack, aclosing, contextmanager
-from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
@@ -14,11 +12,10 @@ from opentelemetry.trace import StatusCode
 from sse_starlette import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
-from service.deps import AdmissionDep, CatalogDep, PipelineDep, TenantDep
+from service.deps import GatewayDep, TenantDep
 from service.errors import GatewayError
 from service.metrics import Metrics
-from service.pipeline import Pipeline
-from service.schemas import ChatCompletionRequest
+from service.schemas import ChatCompletionChunk, ChatCompletionRequest
 from service.trace import Trace
 
 router = APIRouter()
@@ -48,18 +45,12 @@ class _HeldSSE(EventSourceResponse):
             await self._resources.aclose()
 
 
-async def _sse(pipeline: Pipeline, chunks: AsyncIterator[dict[str, Any]], first: dict[str, Any],
-               trace: Trace) -> AsyncIterator[dict[str, str]]:
+async def _sse(chunks: AsyncGenerator[ChatCompletionChunk, None], trace: Trace) -> AsyncIterator[dict[str, str]]:
     """OpenAI SSE framing; an error after the first byte is sent as an error event, then [DONE]."""
-    sent_content = False
     try:
-        yield {"data": json.dumps(first)}
         async with aclosing(chunks):  # a client gone mid-send closes the engine request now, not at GC
             async for chunk in chunks:
-                if not sent_content and chunk["choices"][0]["delta"].get("content"):
-                    sent_content = True
-                    pipeline.metrics.ttft_seconds.observe(time.perf_counter() - trace.started)
-                yield {"data": json.dumps(chunk)}
+                yield {"data": json.dumps(chunk.wire())}
     except GatewayError as exc:
         trace.span.set_status(StatusCode.ERROR, type(exc).__name__)
         yield {"data": json.dumps(exc.body())}
@@ -69,20 +60,16 @@ async def _sse(pipeline: Pipeline, chunks: AsyncIterator[dict[str, Any]], first:
 @router.post("/v1/chat/completions", response_model=None,
              responses={400: {"description": "Invalid request, or blocked by an input rail "
                                               "(error.type = guardrail_violation, ragguard.rail names it)"}})
-async def chat_completions(request: ChatCompletionRequest, pipeline: PipelineDep, catalog: CatalogDep,
-                           tenant: TenantDep, admission: AdmissionDep) -> JSONResponse | EventSourceResponse:
+async def chat_completions(request: ChatCompletionRequest, gateway: GatewayDep,
+                           tenant: TenantDep) -> JSONResponse | EventSourceResponse:
     tenant.require_model(request.model)
-    await catalog.require(request.model, unless_engine_down=True)  # an unknown model costs no rail work
+    await gateway.catalog.require(request.model, unless_engine_down=True)  # an unknown model costs no rail work
     async with AsyncExitStack() as scope:
-        scope.enter_context(_in_flight(pipeline.metrics))
-        await scope.enter_async_context(admission.slot())
-        trace = await pipeline.prepare(request)  # input rails + retrieval; raises Blocked
-        scope.push(lambda _t, exc, _tb: pipeline.finish(trace, exc))
-        await catalog.require(request.model)
-        if request.stream:
-            chunks = pipeline.stream(request, trace)
-            first = await anext(chunks)  # engine connection errors surface here, as a real status
-            return _HeldSSE(_sse(pipeline, chunks, first, trace), scope.pop_all())
-        body = await pipeline.complete(request, trace)
-        pipeline.metrics.ttft_seconds.observe(time.perf_counter() - trace.started)
-        return JSONResponse(body, headers={"Server-Timing": trace.server_timing()})
+        scope.enter_context(_in_flight(gateway.metrics))
+        await scope.enter_async_context(gateway.admission.slot())
+        reply = await gateway.road.run(request)  # the whole road; raises Blocked and the like before the engine
+        scope.push(lambda _t, exc, _tb: gateway.road.clock.finish(reply.trace, exc))
+        if reply.chunks is not None:
+            return _HeldSSE(_sse(reply.chunks, reply.trace), scope.pop_all())
+        assert reply.body is not None
+        return JSONResponse(reply.body.model_dump(), headers={"Server-Timing": reply.trace.server_timing()})

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Response
 from fastapi.responses import JSONResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from service.deps import ReadinessDep, RegistryDep
+from service.deps import GatewayDep
 
 router = APIRouter()
 
@@ -18,15 +18,15 @@ async def healthz() -> dict[str, str]:
 
 
 @router.get("/readyz")
-async def readyz(readiness: ReadinessDep, request: Request) -> JSONResponse:
+async def readyz(gateway: GatewayDep) -> JSONResponse:
     """200 when the engine is reachable, the index loaded and the embedder warm; else 503.
 
     The engine is asked at most once per RAGGUARD_READYZ_ENGINE_TTL_S, however many probers call.
     """
-    checks = await readiness.check(engine_max_age_s=request.app.state.settings.readyz_engine_ttl_s)
+    checks = await gateway.readiness.check(engine_max_age_s=gateway.settings.readyz_engine_ttl_s)
     return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
 
 @router.get("/metrics")
-async def metrics(registry: RegistryDep) -> Response:
-    return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
+async def metrics(gateway: GatewayDep) -> Response:
+    return Response(generate_latest(gateway.registry), media_type=CONTENT_TYPE_LATEST)

@@ -8,18 +8,18 @@ from typing import Any
 
 from fastapi import APIRouter
 
-from service.deps import AdmissionDep, PipelineDep, TenantDep
+from service.deps import GatewayDep, TenantDep
 from service.schemas import RetrieveRequest
 
 router = APIRouter()
 
 
 @router.post("/v1/retrieve")
-async def retrieve(request: RetrieveRequest, pipeline: PipelineDep, tenant: TenantDep,
-                   admission: AdmissionDep) -> dict[str, Any]:
-    mode = request.mode or pipeline.settings.retrieval_mode
-    async with admission.slot():  # admitted like chat
-        hits = await pipeline.search(request.query, request.top_k or pipeline.settings.top_k, mode)
+async def retrieve(request: RetrieveRequest, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    settings = gateway.settings
+    mode = request.mode or settings.retrieval_mode
+    async with gateway.admission.slot():  # admitted like chat
+        hits, _ = await gateway.road.retrieval.search(request.query, request.top_k or settings.top_k, mode)
     return {"object": "list", "mode": mode,
             "data": [{"rank": i, "id": h.chunk.id, "source": h.chunk.source, "title": h.chunk.title,
                       "text": h.chunk.text, "start": h.chunk.start, "end": h.chunk.end, "page": h.chunk.page,

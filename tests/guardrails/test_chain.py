@@ -9,9 +9,7 @@ from guardrails.verdict import Outcome, Verdict
 
 class _Rail:
     def __init__(self, name: str, outcome: Outcome | None, uses_vector: bool = False) -> None:
-        self.name, self.outcome, self.seen = name, outcome, []
-        if uses_vector:
-            self.check_vector = lambda vector, text: self._verdict(vector)
+        self.name, self.outcome, self.seen, self.uses_vector = name, outcome, [], uses_vector
 
     def _verdict(self, got: object) -> Verdict:
         self.seen.append(got)
@@ -19,8 +17,8 @@ class _Rail:
             raise RuntimeError("rail crashed")
         return Verdict(self.name, self.outcome, 1.0, "stub")
 
-    def check(self, text: str) -> Verdict:
-        return self._verdict(text)
+    def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
+        return self._verdict(vector if self.uses_vector else text)
 
 
 def _run(rails: list, modes: dict | None = None, stop: bool = True, keep_going: bool = False,

@@ -12,9 +12,9 @@ from guardrails.grounding_model import (
     passage_windows,
 )
 from guardrails.policy import decide
-from index.chunking import Chunk
+from index.base import Chunk, Hit
 from index.embedder import SentenceTransformerEmbedder
-from index.store import FaissIndex, Hit
+from index.store import FaissIndex
 
 QUESTION = "What port does the gateway listen on?"
 

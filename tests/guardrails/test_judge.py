@@ -4,8 +4,7 @@ from typing import Any
 
 from guardrails.judge import LLMJudge, parse_entails
 from guardrails.verdict import GroundingResult, SentenceCheck
-from index.chunking import Chunk
-from index.store import Hit
+from index.base import Chunk, Hit
 
 HITS = [Hit(Chunk(f"c{i}", "s", "", text, 0, len(text)), 1.0)
         for i, text in enumerate(["The gateway listens on port 8080.", "FAISS holds the vectors."])]

@@ -10,7 +10,7 @@ from index.embedder import SentenceTransformerEmbedder
 def test_denied_topic_is_blocked_and_others_pass(embedder: SentenceTransformerEmbedder) -> None:
     rail = TopicRail(embedder, denied=["investment advice: which stocks or crypto to buy"])
     question = "Which cryptocurrency should I buy this week to get rich?"
-    verdict = rail.check_vector(embedder.embed([question])[0], question)
+    verdict = rail.check(question, embedder.embed([question])[0])
     assert verdict.outcome is Outcome.BLOCK
     assert "investment advice" in verdict.reason
     assert not rail.check("How do I configure the gateway's request timeout?").blocked

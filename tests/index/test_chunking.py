@@ -1,4 +1,5 @@
-from index.chunking import Chunk, Document, chunk_document, dedup, tokenizer_offsets
+from index.base import Chunk
+from index.chunking import Document, chunk_document, dedup, tokenizer_offsets
 from index.embedder import SentenceTransformerEmbedder
 
 

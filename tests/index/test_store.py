@@ -4,9 +4,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from index.base import Hit
 from index.build import build_index, update_index
 from index.embedder import SentenceTransformerEmbedder
-from index.hybrid import Fusion, Hit, rrf
+from index.hybrid import Fusion, rrf
 from index.snapshots import SNAPSHOTS, current_version, versions
 from index.store import MANIFEST_FILE, FaissIndex, IndexMismatch
 from tests.conftest import ROOT
@@ -45,7 +46,7 @@ def test_damaged_snapshot_is_refused(tmp_path: Path, embedder: SentenceTransform
 
 @pytest.mark.parametrize("kind", ["flat", "hnsw", "ivfpq"])
 def test_every_family_finds_a_vector_itself(kind: str) -> None:
-    from index.chunking import Chunk
+    from index.base import Chunk
 
     rng = np.random.default_rng(0)
     vectors = rng.standard_normal((2000, 32)).astype(np.float32)
@@ -57,7 +58,7 @@ def test_every_family_finds_a_vector_itself(kind: str) -> None:
 
 
 def test_rrf_rewards_chunks_both_rankings_agree_on() -> None:
-    from index.chunking import Chunk
+    from index.base import Chunk
 
     a, b, c = (Hit(Chunk(x, x, x, x, 0, 1), 1.0) for x in "abc")
     fused = rrf([([a, b], 1.0), ([c, b], 1.0)], k=60, top_k=3)
@@ -65,7 +66,7 @@ def test_rrf_rewards_chunks_both_rankings_agree_on() -> None:
 
 
 def test_convex_fusion_keeps_score_margins() -> None:
-    from index.chunking import Chunk
+    from index.base import Chunk
 
     def hit(cid: str, score: float) -> Hit:
         return Hit(Chunk(cid, cid, cid, cid, 0, 1), score)

@@ -49,7 +49,7 @@ async def test_bad_request_uses_the_error_envelope(make_settings: Callable, gate
 
 async def test_a_failing_check_fails_closed(make_settings: Callable, gateway: Callable) -> None:
     async with gateway(make_settings()) as client:
-        rail = client.app.state.pipeline.output_rail  # type: ignore[attr-defined]
+        rail = client.app.state.gateway.road.output.rail  # type: ignore[attr-defined]
 
         def broken(sentences: list[str], hits: list) -> None:
             raise RuntimeError("model file unreadable")

@@ -85,7 +85,7 @@ async def test_pii_is_masked_before_the_engine(make_settings: Callable, embedder
     app = create_app(make_settings(), registry=CollectorRegistry(), embedder=embedder,
                      transport=httpx.MockTransport(engine))
     async with LifespanManager(app, startup_timeout=60):
-        index, searched = app.state.pipeline.index, []  # retrieval starts beside the rails, before PII is done
+        index, searched = app.state.gateway.road.retrieval.index, []  # retrieval: beside the rails, after PII
         real_retrieve = index.retrieve
         index.retrieve = lambda question, *rest: searched.append(question) or real_retrieve(question, *rest)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
@@ -194,7 +194,7 @@ async def test_a_failing_pii_rail_follows_the_fail_policy(make_settings: Callabl
         def broken(text: str) -> None:
             raise RuntimeError("analyzer crashed")
 
-        client.app.state.pipeline.pii_rail.mask = broken
+        client.app.state.gateway.road.inputs.pii.mask = broken
         r = await client.post(CHECK, json=user("Email jane@example.org about the window"))
         text = (await client.get("/metrics")).text
         if allowed is None:
@@ -219,6 +219,6 @@ async def test_chat_road_pii_runs_beside_the_rails_and_fails_closed(make_setting
         def broken(text: str) -> None:
             raise RuntimeError("analyzer crashed")
 
-        client.app.state.pipeline.pii_rail.mask = broken
+        client.app.state.gateway.road.inputs.pii.mask = broken
         r = await client.post(CHAT, json={"model": MODEL, **user("When is the maintenance window?")})
         assert r.status_code == 503 and r.json()["error"]["code"] == "rail_failed"

@@ -141,7 +141,7 @@ async def test_an_edited_chunk_is_caught_after_update_and_swap(tmp_path: Path, m
     app = create_app(make_settings(index_dir=root), registry=CollectorRegistry(), embedder=embedder,
                      transport=httpx.MockTransport(engine))
     async with LifespanManager(app, startup_timeout=60):
-        assert app.state.pipeline.document_rail.identity == rail.identity
+        assert app.state.gateway.road.retrieval.documents.identity == rail.identity
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
             before = (await client.post("/v1/retrieve", json={"query": MAINTENANCE})).json()["data"]
             assert "maintenance.md#0" in {h["id"] for h in before}  # clean, served (and, unscanned, cached)

@@ -5,7 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from index.embedder import Embedder, load_embedder
+from index.base import Embedder
+from index.embedder import load_embedder
 from index.onnx_embedder import OnnxEmbedder
 from service.rails import prompt_embedders
 from service.settings import Settings

@@ -89,7 +89,7 @@ async def test_a_down_engine_is_seen_after_the_ttl_and_draining_at_once(
         engine.up = True
         await asyncio.sleep(0.4)
         assert (await client.get("/readyz")).status_code == 200
-        client.app.state.readiness.draining = True  # type: ignore[attr-defined]
+        client.app.state.gateway.readiness.draining = True  # type: ignore[attr-defined]
         r = await client.get("/readyz")  # within the TTL: the cached engine answer does not hide draining
         assert r.status_code == 503 and r.json()["draining"] is True
 

@@ -4,7 +4,6 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from service.schemas import ChatCompletionRequest
 from tests.conftest import MODEL
 
 
@@ -35,9 +34,10 @@ async def test_a_follow_up_question_is_searched_without_waiting_for_the_prompt_e
         make_settings: Callable, gateway: Callable) -> None:
     """In a multi-turn chat the rails embed the whole conversation joined; retrieval embeds the last question itself
     at once instead of waiting for that vector (here made slow) it will not use."""
-    async with gateway(make_settings()) as client:
-        pipeline, events = client.app.state.pipeline, []
-        real = pipeline.embedder
+    async with gateway(make_settings()) as client:  # engine down: the road stops after retrieval (503)
+        road, events, found = client.app.state.gateway.road, [], []
+        real, index = road.inputs.embedder, road.retrieval.index
+        real_retrieve = index.retrieve
 
         class SlowOnJoinedTurns:
             def __init__(self) -> None:
@@ -50,13 +50,14 @@ async def test_a_follow_up_question_is_searched_without_waiting_for_the_prompt_e
                 events.append(("end", texts[0]))
                 return real.embed(texts)
 
-        pipeline.embedder = SlowOnJoinedTurns()
+        road.inputs.embedder = road.retrieval.embedder = SlowOnJoinedTurns()
+        index.retrieve = lambda *args: found.append(hits := real_retrieve(*args)) or hits
         question = "Which metric counts rail verdicts?"
-        request = ChatCompletionRequest.model_validate({"model": MODEL, "messages": [
+        r = await client.post("/v1/chat/completions", json={"model": MODEL, "messages": [
             {"role": "user", "content": "Tell me about the gateway."},
             {"role": "assistant", "content": "It checks prompts and answers."},
             {"role": "user", "content": question}]})
-        trace = await pipeline.prepare(request)
-    assert trace.hits[0].chunk.source == "metrics.md"
+    assert r.status_code == 503, r.text
+    assert found[0][0].chunk.source == "metrics.md"
     joined = "Tell me about the gateway.\nIt checks prompts and answers.\n" + question
     assert events.index(("start", question)) < events.index(("end", joined))

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from index.chunking import Chunk
-from index.store import Hit
+from index.base import Chunk, Hit
 from service.prompt import build_messages
 from service.schemas import ChatCompletionRequest
 

@@ -32,7 +32,8 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                                                 "(e.g. an older head, on the same split).")) -> None:
     """Input rails on the held-out split: TPR/FPR per set and per harm category, precision, confusion table,
     latency, ROC / precision-recall plot."""
-    from index.embedder import Embedder, load_embedder
+    from index.base import Embedder
+    from index.embedder import load_embedder
     from training.guardrails.evaluate import evaluate, plot_roc
 
     def load(int8: bool) -> Embedder:

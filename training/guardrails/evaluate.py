@@ -20,7 +20,7 @@ import numpy as np
 from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
 from guardrails.documents import DocumentRail
 from guardrails.injection import InjectionRail
-from index.embedder import Embedder
+from index.base import Embedder
 from training.guardrails.train.data import BENIGN, Split, build
 
 
@@ -87,7 +87,7 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
             t0 = time.perf_counter()
             vector = embedder.embed([text])[0]
             t1 = time.perf_counter()
-            verdicts = [r.check_vector(vector, text) if hasattr(r, "check_vector") else r.check(text) for r in rails]
+            verdicts = [r.check(text, vector) for r in rails]
             t2 = time.perf_counter()
             tally.embed_ms.append((t1 - t0) * 1000)
             tally.rails_ms.append((t2 - t1) * 1000)

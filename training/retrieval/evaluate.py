@@ -20,10 +20,11 @@ from typing import Any
 
 import numpy as np
 
+from index.base import Chunk, Embedder, Hit
 from index.build import offsets_for
-from index.chunking import Chunk, Document, chunk_document
-from index.embedder import Embedder, embed_each
-from index.hybrid import Fusion, Hit
+from index.chunking import Document, chunk_document
+from index.embedder import embed_each
+from index.hybrid import Fusion
 from index.store import FaissIndex
 
 KS = (1, 5, 10)

@@ -3,9 +3,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from index.chunking import Chunk, Document
-from index.embedder import Embedder, SentenceTransformerEmbedder, load_embedder
-from index.hybrid import Hit
+from index.base import Chunk, Embedder, Hit
+from index.chunking import Document
+from index.embedder import SentenceTransformerEmbedder, load_embedder
 from training.retrieval.evaluate import QASet, Question, evaluate, metrics
 
 

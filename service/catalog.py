@@ -12,8 +12,8 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+from service.base import LLMClient
 from service.errors import EngineError, ModelNotFound
-from service.llm import LLMClient
 
 
 class ModelCatalog:

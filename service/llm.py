@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, nullcontext
-from typing import Any, Protocol, TypeVar
+from typing import Any, TypeVar
 
 import anyio
 import httpx
@@ -25,16 +25,6 @@ from service.metrics import Metrics
 from service.settings import Settings
 
 T = TypeVar("T")
-
-
-class LLMClient(Protocol):
-    """Generation, as the pipeline needs it."""
-
-    async def complete(self, payload: dict[str, Any]) -> dict[str, Any]: ...
-
-    def stream(self, payload: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]: ...
-
-    async def models(self) -> list[str]: ...
 
 
 def make_http_client(settings: Settings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:

@@ -5,22 +5,13 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Protocol
 
 import anyio
 
+from service.base import ServedIndex
 from service.breaker import CircuitBreaker
 from service.catalog import ModelCatalog
 from service.errors import GatewayError
-
-
-class ServedIndex(Protocol):
-    """The live index as readiness reports it: the snapshot served now (after any swap), not the one at start."""
-
-    @property
-    def version(self) -> str | None: ...
-
-    def __len__(self) -> int: ...
 
 
 @dataclass

@@ -7,8 +7,8 @@ from opentelemetry import trace as otel
 from guardrails.base import OutputRail
 from guardrails.judge import LLMJudge
 from index.base import Embedder, VectorIndex
+from service.base import LLMClient
 from service.catalog import ModelCatalog
-from service.llm import LLMClient
 from service.metrics import Metrics
 from service.pipeline.clock import Clock
 from service.pipeline.generation import Generation

@@ -13,7 +13,7 @@ from typing import Any
 from guardrails.verdict import SentenceCheck
 from index.base import Hit
 from service.answer import Answer
-from service.llm import LLMClient
+from service.base import LLMClient
 from service.pipeline.clock import Clock
 from service.pipeline.output import OutputCheck
 from service.trace import Trace

@@ -7,12 +7,18 @@ A swap given the identity of the gateway's document rail refuses a snapshot whos
 made by another rail (a changed head or threshold): serving it would scan every chunk on the request's path.
 `python -m index update ROOT` rescans it into a new snapshot. A snapshot with no stored verdicts (older, or
 built with --no-scan) is served and scanned at request time; a rollback always goes through.
+
+Replicas over one index root converge through its `current` pointer: a swap writes it only after the new
+snapshot loaded and passed its checks, and every replica's follow() (polled by service/index_watch.py) swaps
+to a pointer that changed since it last looked. A pointer that cannot be written (a read-only volume) leaves
+the swap in memory on this replica only, reported as such, never an error.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +31,18 @@ from index.snapshots import current_version, set_current, snapshot_path, version
 from index.store import RAIL, FaissIndex, IndexMismatch
 
 logger = logging.getLogger(__name__)
+
+POINTER_WRITTEN = "written"
+POINTER_READ_ONLY = "read-only, this replica only"
+
+
+@dataclass(frozen=True)
+class Followed:
+    """What one look at the pointer did: `swapped` to its version, or `refused` it (keeps serving the old)."""
+
+    pointer: str | None
+    swapped: bool = False
+    refused: str | None = None  # why, when the pointed-to snapshot could not serve here
 
 
 class LiveIndex:
@@ -39,6 +57,7 @@ class LiveIndex:
         self._lock = threading.Lock()  # one swap at a time; searches never take it
         self._history: list[str] = []
         faiss.omp_set_num_threads(1)  # concurrency comes from the thread pool; OpenMP per query only contends
+        self._seen_pointer = current_version(root)  # read before the load: a pointer moved meanwhile is followed
         self.snapshot = FaissIndex.load(root, embedder_name, dim)
 
     @property
@@ -74,7 +93,7 @@ class LiveIndex:
                 raise FileNotFoundError(f"no snapshots under {self.root}")
             target = version or available[-1]
             self._activate(target, rail=rail)
-            return self.describe()
+            return {**self.describe(), "pointer": self._write_pointer(target)}
 
     def rollback(self) -> dict[str, Any]:
         """Back to the snapshot served before the last swap (or the version before the live one)."""
@@ -89,7 +108,38 @@ class LiveIndex:
             self._activate(target, remember=False)
             if self._history and self._history[-1] == target:
                 self._history.pop()
-            return self.describe()
+            return {**self.describe(), "pointer": self._write_pointer(target)}
+
+    def follow(self, rail: str | None = None) -> Followed:
+        """Swap to the version `current` names if the pointer changed since the last look (another replica's
+        swap or rollback, or a new build). A pointer that did not change is left alone, so a swap made in
+        memory on a read-only volume is not undone. Raises nothing for a snapshot that cannot serve: it is
+        reported in `refused` once per pointer change, and the old snapshot keeps serving."""
+        pointer = current_version(self.root)
+        if pointer == self._seen_pointer:
+            return Followed(pointer)
+        with self._lock:
+            pointer = current_version(self.root)  # a swap may have just written it
+            if pointer == self._seen_pointer:
+                return Followed(pointer)
+            self._seen_pointer = pointer
+            if pointer is None or pointer == self.version:
+                return Followed(pointer)
+            try:
+                self._activate(pointer, rail=rail)
+            except (FileNotFoundError, IndexMismatch) as exc:
+                return Followed(pointer, refused=str(exc))
+            return Followed(pointer, swapped=True)
+
+    def _write_pointer(self, version: str) -> str:
+        """Point `current` at the version just made live (so other replicas follow); called under the lock."""
+        try:
+            set_current(self.root, version)
+        except OSError as exc:  # a read-only index volume (Kubernetes mounts it so): this replica only
+            logger.warning("index pointer not written (%s): %s is served by this replica only", exc, version)
+            return POINTER_READ_ONLY
+        self._seen_pointer = version
+        return POINTER_WRITTEN
 
     def _activate(self, version: str, remember: bool = True, rail: str | None = None) -> None:
         path = snapshot_path(self.root, version)
@@ -102,8 +152,7 @@ class LiveIndex:
                                 f"runs {rail}: rescan it with `python -m index update {self.root}` (a new snapshot "
                                 "with this rail's verdicts) and swap to that")
         previous = self.version
-        self.snapshot = candidate  # the atomic switch
-        set_current(self.root, version)
+        self.snapshot = candidate  # the atomic switch; the pointer is written after it by the caller
         if remember and previous and previous != version:
             self._history.append(previous)
         logger.info("index swapped %s -> %s (%d chunks)", previous, version, len(candidate))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -20,6 +22,7 @@ from service.admission import Admission
 from service.auth import KeyStore
 from service.catalog import ModelCatalog
 from service.errors import install_error_handlers
+from service.index_watch import follow_pointer
 from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
@@ -82,8 +85,15 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                 readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road)
             logger.info("gateway ready: engine %s, index %s (%d chunks)",
                         settings.engine_url, settings.index_dir, len(index))
+            watch = asyncio.create_task(follow_pointer(
+                index, lambda: d.identity if (d := road.retrieval.documents) else None, settings.index_watch_s,
+                metrics)) if settings.index_watch_s > 0 else None
             yield
             gateway.readiness.draining = True
+            if watch is not None:
+                watch.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await watch
         if tracer_provider is not None:
             tracer_provider.shutdown()
 

@@ -32,6 +32,8 @@ class Metrics:
     retrieved_chunks: Histogram
     circuit_state: Gauge
     circuit_transitions: Counter
+    index_swaps: Counter
+    rate_limit_bypasses: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -68,6 +70,13 @@ class Metrics:
             circuit_transitions=Counter("ragguard_engine_circuit_transitions_total",
                                         "Engine circuit breaker state changes, by the state entered.",
                                         ["state"], registry=r),
+            index_swaps=Counter("ragguard_index_swaps_total",
+                                "Index snapshot changes: source admin (swap/rollback call) or pointer (followed "
+                                "another replica's), outcome ok, read_only (this replica only), refused or error.",
+                                ["source", "outcome"], registry=r),
+            rate_limit_bypasses=Counter("ragguard_rate_limit_bypass_total",
+                                        "Requests limited per replica only because the shared store (Redis) "
+                                        "failed.", ["reason"], registry=r),
         )
 
     def count_usage(self, usage: dict[str, Any] | None) -> dict[str, int]:

@@ -106,6 +106,8 @@ class RetrievalSettings(BaseModel):
     rrf_dense_weight: float = Field(default=1.0, ge=0.0)
     rrf_bm25_weight: float = Field(default=1.0, ge=0.0)
     reranker_model: str = ""  # a local sentence-transformers CrossEncoder folder; empty = no reranking
+    # every replica reads the index root's `current` pointer this often and follows a change (0: never)
+    index_watch_s: float = Field(default=2.0, ge=0)
 
 
 class RailSettings(BaseModel):

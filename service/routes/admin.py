@@ -1,7 +1,11 @@
 """/admin/index: which snapshot is live, hot swap to another, roll back. Admin tenants only (any caller in
 dev mode). The swap loads and checks the snapshot off the event loop; requests keep flowing meanwhile. A
 snapshot whose stored chunk verdicts came from another document rail than the gateway's is refused (400
-`snapshot_mismatch`, naming the rescan command); see index/live.py."""
+`snapshot_mismatch`, naming the rescan command); see index/live.py.
+
+A swap or rollback writes the index root's `current` pointer after the new snapshot is live, and every other
+replica follows it within RAGGUARD_INDEX_WATCH_S plus a snapshot load (service/index_watch.py). On a read-only
+index volume the change is made on this replica only: 200 with `pointer: "read-only, this replica only"`."""
 
 from __future__ import annotations
 
@@ -12,6 +16,7 @@ from anyio import to_thread
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
+from index.live import POINTER_WRITTEN
 from index.store import IndexMismatch
 from service.auth import Tenant
 from service.deps import GatewayDep, TenantDep
@@ -31,14 +36,19 @@ def _require_admin(gateway: Gateway, tenant: Tenant) -> None:
         raise Forbidden(f"tenant {tenant.name!r} may not administer the index (RAGGUARD_ADMIN_TENANTS)")
 
 
-async def _change(action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+async def _change(gateway: Gateway, action: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    swaps = gateway.metrics.index_swaps
     try:
-        return await to_thread.run_sync(action)
+        described = await to_thread.run_sync(action)
     except FileNotFoundError as exc:
+        swaps.labels("admin", "refused").inc()
         raise InvalidRequest(str(exc), param="version", code="snapshot_not_found") from exc
     except IndexMismatch as exc:
+        swaps.labels("admin", "refused").inc()
         raise InvalidRequest(f"snapshot refused, still serving the old one: {exc}", param="version",
                              code="snapshot_mismatch") from exc
+    swaps.labels("admin", "ok" if described["pointer"] == POINTER_WRITTEN else "read_only").inc()
+    return described
 
 
 @router.get("")
@@ -52,10 +62,10 @@ async def swap(body: SwapRequest, gateway: GatewayDep, tenant: TenantDep) -> dic
     _require_admin(gateway, tenant)
     documents = gateway.road.retrieval.documents
     identity = documents.identity if documents is not None else None
-    return await _change(lambda: gateway.index.swap(body.version, identity))
+    return await _change(gateway, lambda: gateway.index.swap(body.version, identity))
 
 
 @router.post("/rollback")
 async def rollback(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
     _require_admin(gateway, tenant)
-    return await _change(gateway.index.rollback)
+    return await _change(gateway, gateway.index.rollback)

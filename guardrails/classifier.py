@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from guardrails import windows as cut
+from guardrails.harm_encoder import Encoded, HarmEncoder
 from guardrails.normalize import views
 from guardrails.verdict import Outcome, Verdict
 from index.base import Embedder
@@ -110,6 +111,7 @@ class Scores:
     unsafe: float = 0.0  # max over pieces of 1 - p(benign)
     dominant: str = ""  # the attack class with more mass on that piece
     rechecked: bool = False  # cascade: decided on the precise (fp32) vectors
+    encoded: Encoded | None = None  # the harm encoder's verdict, when one is attached (guardrails.harm_encoder)
 
 
 class PromptScorer:
@@ -123,8 +125,9 @@ class PromptScorer:
 
     def __init__(self, embedder: Embedder, head: Head | None = None, cache_size: int = 32,
                  precise: Embedder | None = None, fast_cut: float | None = None,
-                 max_tokens: int = MAX_PROMPT_TOKENS) -> None:
+                 max_tokens: int = MAX_PROMPT_TOKENS, harm_encoder: HarmEncoder | None = None) -> None:
         self.embedder = embedder
+        self.harm_encoder = harm_encoder  # reads the pieces the head does not find clearly benign
         self.precise = precise
         self.fast_cut = FAST_CUT if fast_cut is None else fast_cut
         self.max_tokens = max_tokens
@@ -177,14 +180,17 @@ class PromptScorer:
         if focus and harmful > 0:  # focus pieces speak for the harmful class alone: other classes never see them
             probs[len(pieces):, [i for i in range(1, len(classes)) if i != harmful]] = 0.0
             probs[len(pieces):, 0] = 1.0 - probs[len(pieces):, harmful]
+        encoded = self.harm_encoder.read(everything, 1.0 - probs[:, 0]) if self.harm_encoder is not None else None
         best = probs.argmax(axis=0)
         worst = int(np.argmax(1.0 - probs[:, 0]))  # classes[0] is benign
         dominant = classes[1 + int(np.argmax(probs[worst, 1:]))]
         vectors = {c: vecs[best[i]] for i, c in enumerate(classes)}
         if probs[worst, classes.index(dominant)] >= probs[best[classes.index(dominant)], classes.index(dominant)]:
             vectors[dominant] = vecs[worst]
+        if encoded is not None and encoded.piece >= 0:
+            vectors["harmful"] = vecs[encoded.piece]  # the category names the piece the encoder blocked
         return Scores({c: float(probs[best[i], i]) for i, c in enumerate(classes)}, vectors, len(vecs),
-                      float(1.0 - probs[worst, 0]), dominant, rechecked)
+                      float(1.0 - probs[worst, 0]), dominant, rechecked, encoded)
 
 
 class _HeadRail:
@@ -203,7 +209,11 @@ class _HeadRail:
     def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
         """Score the prompt, reusing its embedding when the pipeline already computed it."""
         started = time.perf_counter()
-        scores = self.scorer.score(text, vector)
+        outcome, reason, p = self.judge(self.scorer.score(text, vector))
+        return Verdict(self.name, outcome, round(p, 4), reason, time.perf_counter() - started)
+
+    def judge(self, scores: Scores) -> tuple[Outcome, str, float]:
+        """(outcome, reason, score) from the head's scores."""
         p = scores.probs[self.label]
         if scores.dominant == self.label and scores.unsafe >= self.unsafe_threshold:
             outcome, reason, p = Outcome.BLOCK, self.explain(scores), max(p, scores.unsafe)
@@ -213,7 +223,7 @@ class _HeadRail:
             outcome, reason = Outcome.FLAG, self.explain(scores)
         else:
             outcome, reason = Outcome.PASS, f"no {self.label} signal above the threshold"
-        return Verdict(self.name, outcome, round(p, 4), reason, time.perf_counter() - started)
+        return outcome, reason, p
 
     def explain(self, scores: Scores) -> str:
         """A reason clients may see: what was found, never the classifier's internals (the score is separate)."""
@@ -239,6 +249,18 @@ class HarmfulRail(_HeadRail):
         self.taxonomy = dict(taxonomy or DEFAULT_TAXONOMY)
         self._labels = list(self.taxonomy)
         self._topic_vecs = scorer.embedder.embed(list(self.taxonomy.values()))
+        self._explicit = threshold
+
+    def judge(self, scores: Scores) -> tuple[Outcome, str, float]:
+        """With a harm encoder attached, its p(harmful) decides (its own threshold unless one was given)."""
+        if scores.encoded is None or self.scorer.harm_encoder is None:
+            return super().judge(scores)
+        p = scores.encoded.harmful
+        if p >= (self.scorer.harm_encoder.threshold if self._explicit is None else self._explicit):
+            return Outcome.BLOCK, self.explain(scores), p
+        if self.flag_threshold is not None and p >= self.flag_threshold:
+            return Outcome.FLAG, self.explain(scores), p
+        return Outcome.PASS, "no harmful signal above the threshold", p
 
     def category(self, vector: np.ndarray) -> str:
         return self._labels[int(np.argmax(self._topic_vecs @ vector))]

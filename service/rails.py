@@ -6,13 +6,14 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from guardrails.base import InputRail
 from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
 from guardrails.documents import DocumentRail
+from guardrails.harm_encoder import load_harm_encoder
 from guardrails.injection import InjectionRail
 from guardrails.nemo_policy import NemoInputRail
 from guardrails.pii import DEFAULT_POLICY, PIIRail
 from guardrails.topic import TopicRail
-from guardrails.base import InputRail
 from index.base import Embedder
 from service.settings import Settings
 
@@ -47,8 +48,9 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
 
     Retrieved chunks go through the same rules and injection head (indirect injection). With `precise` the
     learned rails run the int8 -> fp32 cascade (see PromptScorer)."""
+    harm_encoder = load_harm_encoder(threads=settings.embedder_threads) if settings.harm_encoder == "on" else None
     scorer = PromptScorer(embedder, precise=precise, fast_cut=settings.prompt_fast_cut,
-                          max_tokens=settings.max_prompt_tokens)
+                          max_tokens=settings.max_prompt_tokens, harm_encoder=harm_encoder)
     rules = InjectionRail()
     classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
     candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]

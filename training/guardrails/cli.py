@@ -29,9 +29,14 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                prompt_embedding: str = typer.Option("cascade", help=f"{' | '.join(EMBEDDINGS)}, as "
                                                     "RAGGUARD_PROMPT_EMBEDDING (ONNX, no torch fallback)"),
                head: Path | None = typer.Option(None, help="A head .npz to measure instead of the committed one "
-                                                "(e.g. an older head, on the same split).")) -> None:
+                                                "(e.g. an older head, on the same split)."),
+               harm_encoder: str = typer.Option("on", help="on | off, as RAGGUARD_HARM_ENCODER: the fine-tuned "
+                                                "encoder reads what the head finds not clearly benign"),
+               harm_encoder_dir: Path | None = typer.Option(None, help="An encoder folder (onnx + json) to "
+                                                            "measure instead of the committed one.")) -> None:
     """Input rails on the held-out split: TPR/FPR per set and per harm category, precision, confusion table,
     latency, ROC / precision-recall plot."""
+    from guardrails.harm_encoder import DEFAULT_DIR, load_harm_encoder
     from index.base import Embedder
     from index.embedder import load_embedder
     from training.guardrails.evaluate import evaluate, plot_roc
@@ -41,18 +46,21 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
 
     if prompt_embedding not in EMBEDDINGS:
         raise typer.BadParameter(" | ".join(EMBEDDINGS), param_hint="--prompt-embedding")
+    if harm_encoder not in ("on", "off"):
+        raise typer.BadParameter("on | off", param_hint="--harm-encoder")
     precise = load(False) if prompt_embedding == "cascade" else None
-    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head)
+    encoder = load_harm_encoder(harm_encoder_dir or DEFAULT_DIR) if harm_encoder == "on" else None
+    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head, harm_encoder=encoder)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if not k.startswith("_")},
                                                 indent=2) + "\n")
     table = Table(title="input rails, held-out split")
-    for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32"):
+    for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32", "harm encoder read"):
         table.add_column(col)
     for name, row in report["heldout"].items():
         table.add_row(name, str(row["n"]), row["expected"], row["metric"], f"{row['value']:.3f}",
-                      str(row["rechecked_fp32"]))
+                      str(row["rechecked_fp32"]), str(row["harm_encoder_read"]))
     for name, row in report["documents"].items():
         table.add_row(f"documents: {name}", str(row["n"]), "", row["metric"], f"{row['value']:.3f}")
     console.print(table)

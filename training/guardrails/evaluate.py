@@ -4,7 +4,8 @@ The held-out split is the one the training script holds out (same seed, same fil
 was trained on. Per data set: block rate (TPR on attack sets, FPR on benign ones); overall precision
 and a confusion table; latency p50/p95 of the shared prompt embedding and of the rails beyond it; the
 document (indirect injection) rail on contexts with and without planted attacks; a ROC plot per
-learned class.
+learned class. With a harm encoder (guardrails.harm_encoder) the harmful rail runs the encoder cascade, and
+each set also reports how many prompts the encoder read.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import numpy as np
 
 from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
 from guardrails.documents import DocumentRail
+from guardrails.harm_encoder import HarmEncoder
 from guardrails.injection import InjectionRail
 from index.base import Embedder
 from training.guardrails.train.data import BENIGN, Split, build
@@ -30,6 +32,7 @@ class Tally:
     n: int = 0
     each: list[bool] = field(default_factory=list)  # blocked, per text in order
     rechecked: int = 0  # cascade: prompts decided on fp32 vectors
+    encoder_read: int = 0  # harm encoder cascade: prompts with a piece the encoder read
     embed_ms: list[float] = field(default_factory=list)
     rails_ms: list[float] = field(default_factory=list)
 
@@ -71,11 +74,14 @@ def _pr(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60,
-             precise: Embedder | None = None, head: Path | None = None) -> dict:
+             precise: Embedder | None = None, head: Path | None = None,
+             harm_encoder: HarmEncoder | None = None) -> dict:
     """`embedder` embeds prompts; with `precise`, the rails run the int8 -> fp32 cascade (PromptScorer).
-    `head` replaces the committed head (to measure an older one on the same split)."""
+    `head` replaces the committed head (to measure an older one on the same split); `harm_encoder` attaches
+    the fine-tuned encoder to the harmful rail (the gateway's RAGGUARD_HARM_ENCODER=on)."""
     split = build(data, seed)
-    scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise)
+    scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise,
+                          harm_encoder=harm_encoder)
     rails = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
     doc_rail = DocumentRail(rails[0], rails[1])  # type: ignore[arg-type]
     tallies: dict[str, Tally] = {}
@@ -95,7 +101,10 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
             tally.each.append(hit)
             scores = scorer.score(text, vector)
             tally.rechecked += scores.rechecked
-            probs = scores.probs
+            tally.encoder_read += bool(scores.encoded and scores.encoded.read)
+            probs = dict(scores.probs)
+            if scores.encoded is not None:  # the harmful rail's own score: the encoder's (0 below the band)
+                probs["harmful"] = scores.encoded.harmful
             for label in learned:
                 side = "pos" if expected == label else "neg" if expected == BENIGN else None
                 if side:
@@ -105,7 +114,8 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     for name, tally in tallies.items():
         expected = split.heldout[name][1]
         rows[name] = {"n": tally.n, "expected": expected, "metric": "FPR" if expected == BENIGN else "TPR",
-                      "value": round(tally.blocked / tally.n, 4), "rechecked_fp32": tally.rechecked}
+                      "value": round(tally.blocked / tally.n, 4), "rechecked_fp32": tally.rechecked,
+                      "harm_encoder_read": tally.encoder_read}
     tp = sum(t.blocked for n, t in tallies.items() if split.heldout[n][1] != BENIGN)
     fn = sum(t.n - t.blocked for n, t in tallies.items() if split.heldout[n][1] != BENIGN)
     fp = sum(t.blocked for n, t in tallies.items() if split.heldout[n][1] == BENIGN)
@@ -130,7 +140,9 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
         "seed": seed,
         "heldout": rows,
         "per_category": per_category(split, {n: t.each for n, t in tallies.items()}),
-        "thresholds": scorer.head.thresholds,
+        "thresholds": {**scorer.head.thresholds,
+                       **({"harmful": harm_encoder.threshold, "harm_encoder_band": harm_encoder.band}
+                          if harm_encoder is not None else {})},
         "overall": {"precision": round(tp / max(tp + fp, 1), 4), "recall": round(tp / max(tp + fn, 1), 4),
                     "confusion": {"attack_blocked": tp, "attack_passed": fn,
                                   "benign_blocked": fp, "benign_passed": tn}},

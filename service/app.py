@@ -79,7 +79,10 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                               catalog)
             app.state.gateway = gateway = Gateway(
                 settings=settings, metrics=metrics, registry=registry, keys=keys,
-                rate_limiter=TenantRateLimiter(settings.rate_limit, settings.redis_url),
+                rate_limiter=TenantRateLimiter(settings.rate_limit, settings.redis_url,
+                                               bypasses=metrics.rate_limit_bypasses,
+                                               redis_timeout_s=settings.redis_timeout_s,
+                                               redis_retry_s=settings.redis_retry_s),
                 admission=Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s),
                 index=index, catalog=catalog,
                 readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road)

@@ -1,29 +1,78 @@
-"""Per-tenant request rate limits with `limits` (in-process, or shared through Redis)."""
+"""Per-tenant request rate limits with `limits`: in-process, or shared by every replica through Redis.
+
+With RAGGUARD_REDIS_URL every replica counts in one Redis moving window, so the limit holds for the tenant
+however many replicas the Service spreads its requests over.
+
+Redis down (an error, or slower than RAGGUARD_REDIS_TIMEOUT_S): fail open to this replica's own in-memory
+window of the same limit, counted in `ragguard_rate_limit_bypass_total{reason}` and logged; Redis is asked
+again after RAGGUARD_REDIS_RETRY_S. Why not 503: the rate limit guards cost and fairness, not the gateway's
+health (admission control and the engine's circuit do that), so losing a counter store should not take every
+replica down with it; the per-replica window still bounds a tenant at (replicas x limit) meanwhile.
+"""
 
 from __future__ import annotations
 
+import logging
 import math
 import time
 
-from limits import parse
+import anyio
+from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.storage import storage_from_string
+from prometheus_client import Counter
 
 from service.errors import RateLimited
 
+logger = logging.getLogger(__name__)
+
 
 class TenantRateLimiter:
-    def __init__(self, rate: str, redis_url: str = "") -> None:
+    def __init__(self, rate: str, redis_url: str = "", *, bypasses: Counter | None = None,
+                 redis_timeout_s: float = 0.5, redis_retry_s: float = 5.0) -> None:
         self._item = parse(rate) if rate else None
-        storage = storage_from_string("async+" + redis_url) if redis_url else MemoryStorage()
-        self._limiter = MovingWindowRateLimiter(storage)
+        self._local = MovingWindowRateLimiter(MemoryStorage())
+        self._shared = MovingWindowRateLimiter(storage_from_string("async+" + redis_url, wrap_exceptions=True)
+                                               ) if redis_url else None
+        self._bypasses, self._timeout_s, self._retry_s = bypasses, redis_timeout_s, redis_retry_s
+        self._shared_down_until = -math.inf
 
     async def hit(self, tenant: str) -> None:
+        """Count one request of `tenant`; raises RateLimited (429 with Retry-After) past the limit."""
         if self._item is None:
             return
-        if not await self._limiter.hit(self._item, tenant):
-            stats = await self._limiter.get_window_stats(self._item, tenant)
-            retry = max(1, math.ceil(stats.reset_time - time.time()))
+        limiter, allowed = self._shared, await self._shared_hit(self._item, tenant)
+        if allowed is None:  # no shared store, or it cannot answer now: this replica's own window
+            limiter, allowed = self._local, await self._local.hit(self._item, tenant)
+        if not allowed:
+            assert limiter is not None
             raise RateLimited(f"rate limit {self._item} exceeded for this key",
-                              headers={"Retry-After": str(retry)})
+                              headers={"Retry-After": str(await self._retry_after(limiter, tenant))})
+
+    async def _shared_hit(self, item: RateLimitItem, tenant: str) -> bool | None:
+        """The shared window's answer; None without one, or while it fails (each such request counted)."""
+        if self._shared is None:
+            return None
+        reason = "down"  # failed recently: not asked again until the retry time
+        if time.monotonic() >= self._shared_down_until:
+            try:
+                with anyio.fail_after(self._timeout_s):
+                    return await self._shared.hit(item, tenant)
+            except Exception as exc:  # any failure of the store (down, reset, misbehaving client): fail open
+                reason = "timeout" if isinstance(exc, TimeoutError) else "error"
+                self._shared_down_until = time.monotonic() + self._retry_s
+                logger.warning("rate-limit store failed (%s: %s): limiting per replica, asking again in %.0f s",
+                               reason, exc, self._retry_s)
+        if self._bypasses is not None:
+            self._bypasses.labels(reason).inc()
+        return None
+
+    async def _retry_after(self, limiter: MovingWindowRateLimiter, tenant: str) -> int:
+        assert self._item is not None
+        try:
+            with anyio.fail_after(self._timeout_s):
+                stats = await limiter.get_window_stats(self._item, tenant)
+        except Exception:  # the store failed between the hit and this read: the whole window is an upper bound
+            return self._item.get_expiry()
+        return max(1, math.ceil(stats.reset_time - time.time()))

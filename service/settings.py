@@ -174,6 +174,9 @@ class AuthSettings(BaseModel):
     dev_mode: bool = False
     rate_limit: str = "600/minute"  # per tenant, `limits` notation; "" turns it off
     redis_url: str = ""  # shared rate-limit counters across replicas, e.g. redis://redis:6379
+    # Redis slower than this, or failing: this replica limits alone (counted), and asks Redis again after retry_s
+    redis_timeout_s: float = Field(default=0.5, gt=0)
+    redis_retry_s: float = Field(default=5.0, ge=0)
     admin_tenants: list[str] = []  # tenants allowed /admin/index/* (any caller in dev mode)
 
 

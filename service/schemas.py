@@ -9,6 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from service.errors import InvalidRequest
 from service.settings import GroundingPolicy, StreamRelease
 
+COLLECTION_NAME = r"^[a-z0-9][a-z0-9_-]{0,62}$"  # a folder under INDEX_ROOT/collections/
+
 
 class ContentPart(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -42,6 +44,7 @@ class RagguardOptions(BaseModel):
     model_config = ConfigDict(extra="forbid")
     grounding_policy: GroundingPolicy | None = None
     stream_release: StreamRelease | None = None  # annotate only: see Settings.stream_release
+    collection: str | None = Field(default=None, pattern=COLLECTION_NAME)  # None: the index root's own
 
     def policy_for(self, default: GroundingPolicy, floor: GroundingPolicy | None) -> GroundingPolicy:
         """The grounding policy this request gets: its own, if it is at least as strict as the operator's floor
@@ -133,6 +136,13 @@ class GuardrailsCheckRequest(BaseModel):
     _needs_user_text = field_validator("messages")(_needs_user_text)
 
 
+class RetrieveOptions(BaseModel):
+    """/v1/retrieve's `ragguard` extension: which collection to search."""
+
+    model_config = ConfigDict(extra="forbid")
+    collection: str | None = Field(default=None, pattern=COLLECTION_NAME)
+
+
 class RetrieveRequest(BaseModel):
     """POST /v1/retrieve: ranked chunks for a query, no generation."""
 
@@ -140,6 +150,7 @@ class RetrieveRequest(BaseModel):
     query: str = Field(min_length=1, max_length=32_000)
     top_k: int | None = Field(default=None, ge=1, le=50)
     mode: Literal["dense", "bm25", "hybrid"] | None = None  # None: RAGGUARD_RETRIEVAL_MODE
+    ragguard: RetrieveOptions = Field(default_factory=RetrieveOptions)
 
 
 MAX_PASSAGES, MAX_PASSAGE_CHARS, MAX_ANSWER_CHARS, MAX_CLAIMS = 20, 16_000, 16_000, 64

@@ -10,6 +10,7 @@ from index.live import LiveIndex
 from service.admission import Admission
 from service.auth import KeyStore
 from service.catalog import ModelCatalog
+from service.collections import Collections
 from service.metrics import Metrics
 from service.pipeline.road import Road
 from service.ratelimit import TenantRateLimiter
@@ -25,7 +26,8 @@ class Gateway:
     keys: KeyStore
     rate_limiter: TenantRateLimiter
     admission: Admission
-    index: LiveIndex  # hot swap / rollback: service/routes/admin.py
+    index: LiveIndex  # the default collection; hot swap / rollback: service/routes/admin.py
+    collections: Collections  # it and the named ones under INDEX_DIR/collections/ (service/collections.py)
     catalog: ModelCatalog
     readiness: Readiness
     road: Road

@@ -5,7 +5,9 @@ snapshot whose stored chunk verdicts came from another document rail than the ga
 
 A swap or rollback writes the index root's `current` pointer after the new snapshot is live, and every other
 replica follows it within RAGGUARD_INDEX_WATCH_S plus a snapshot load (service/index_watch.py). On a read-only
-index volume the change is made on this replica only: 200 with `pointer: "read-only, this replica only"`."""
+index volume the change is made on this replica only: 200 with `pointer: "read-only, this replica only"`.
+
+/admin/collections/{name}/... does the same for a named collection (service/collections.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from anyio import to_thread
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict
 
-from index.live import POINTER_WRITTEN
+from index.live import POINTER_WRITTEN, LiveIndex
 from index.store import IndexMismatch
 from service.auth import Tenant
 from service.deps import GatewayDep, TenantDep
@@ -24,6 +26,7 @@ from service.errors import Forbidden, InvalidRequest
 from service.state import Gateway
 
 router = APIRouter(prefix="/admin/index")
+collections_router = APIRouter(prefix="/admin/collections")
 
 
 class SwapRequest(BaseModel):
@@ -60,12 +63,42 @@ async def describe(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
 @router.post("/swap")
 async def swap(body: SwapRequest, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
     _require_admin(gateway, tenant)
-    documents = gateway.road.retrieval.documents
-    identity = documents.identity if documents is not None else None
-    return await _change(gateway, lambda: gateway.index.swap(body.version, identity))
+    return await _swap(gateway, gateway.index, body)
 
 
 @router.post("/rollback")
 async def rollback(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
     _require_admin(gateway, tenant)
     return await _change(gateway, gateway.index.rollback)
+
+
+async def _swap(gateway: Gateway, index: LiveIndex, body: SwapRequest) -> dict[str, Any]:
+    documents = gateway.road.retrieval.documents
+    identity = documents.identity if documents is not None else None
+    return await _change(gateway, lambda: index.swap(body.version, identity))
+
+
+@collections_router.get("")
+async def list_collections(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    """The default collection (the index root) and every named one, as GET /admin/index describes each."""
+    _require_admin(gateway, tenant)
+    return {"default": gateway.index.describe(),
+            "collections": {name: index.describe() for name, index in gateway.collections.named.items()}}
+
+
+@collections_router.get("/{name}")
+async def describe_collection(name: str, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    return gateway.collections.get(name).describe()
+
+
+@collections_router.post("/{name}/swap")
+async def swap_collection(name: str, body: SwapRequest, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    return await _swap(gateway, gateway.collections.get(name), body)
+
+
+@collections_router.post("/{name}/rollback")
+async def rollback_collection(name: str, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    return await _change(gateway, gateway.collections.get(name).rollback)

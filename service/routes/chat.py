@@ -63,11 +63,13 @@ async def _sse(chunks: AsyncGenerator[ChatCompletionChunk, None], trace: Trace) 
 async def chat_completions(request: ChatCompletionRequest, gateway: GatewayDep,
                            tenant: TenantDep) -> JSONResponse | EventSourceResponse:
     tenant.require_model(request.model)
+    gateway.collections.get(request.ragguard.collection)  # an unknown collection: 404 before any work
     await gateway.catalog.require(request.model, unless_engine_down=True)  # an unknown model costs no rail work
     async with AsyncExitStack() as scope:
         scope.enter_context(_in_flight(gateway.metrics))
         await scope.enter_async_context(gateway.admission.slot())
-        reply = await gateway.road.run(request)  # the whole road; raises Blocked and the like before the engine
+        with gateway.collections.selected(request.ragguard.collection):  # what the road's retrieval searches
+            reply = await gateway.road.run(request)  # the whole road; raises Blocked and the like before the engine
         scope.push(lambda _t, exc, _tb: gateway.road.clock.finish(reply.trace, exc))
         if reply.chunks is not None:
             return _HeldSSE(_sse(reply.chunks, reply.trace), scope.pop_all())

@@ -1,6 +1,7 @@
 """POST /v1/retrieve: ranked chunks for a query, no generation (works with the engine down).
 
-`mode`: dense (embedding), bm25 (keywords) or hybrid (both, fused by reciprocal rank)."""
+`mode`: dense (embedding), bm25 (keywords) or hybrid (both, fused by reciprocal rank); `ragguard.collection`
+picks a collection (service/collections.py; unknown: 404)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,11 @@ router = APIRouter()
 async def retrieve(request: RetrieveRequest, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
     settings = gateway.settings
     mode = request.mode or settings.retrieval_mode
+    collection = request.ragguard.collection
     async with gateway.admission.slot():  # admitted like chat
-        hits, _ = await gateway.road.retrieval.search(request.query, request.top_k or settings.top_k, mode)
-    return {"object": "list", "mode": mode,
+        with gateway.collections.selected(collection):  # unknown: 404
+            hits, _ = await gateway.road.retrieval.search(request.query, request.top_k or settings.top_k, mode)
+    return {"object": "list", "mode": mode, "collection": collection,
             "data": [{"rank": i, "id": h.chunk.id, "source": h.chunk.source, "title": h.chunk.title,
                       "text": h.chunk.text, "start": h.chunk.start, "end": h.chunk.end, "page": h.chunk.page,
                       "url": h.chunk.url, "score": round(h.score, 4)}

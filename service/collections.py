@@ -1,0 +1,78 @@
+"""Collections: several named indexes served at once, each with its own snapshots, hot swap and rollback.
+
+    INDEX_ROOT/                       the default collection (a request that names none)
+    INDEX_ROOT/collections/NAME/      one more each (`python -m index build SRC --out INDEX_ROOT/collections/NAME`)
+
+A request picks one with `"ragguard": {"collection": "hr"}` (chat and /v1/retrieve); an unknown name is a 404
+in the OpenAI envelope. The route selects the collection for the request's context (a context variable, seen
+by the worker threads the retrieval stage searches in), and `Collections` is the VectorIndex the road holds:
+each search goes to the selected collection's live snapshot, so the road itself does not change.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from pathlib import Path
+
+import numpy as np
+
+from index.base import Hit, Mode
+from index.live import LiveIndex
+from index.snapshots import current_version
+from service.errors import CollectionNotFound
+from service.schemas import COLLECTION_NAME
+
+FOLDER = "collections"
+_selected: ContextVar[LiveIndex | None] = ContextVar("ragguard_collection", default=None)
+
+
+class Collections:
+    """The default index and the named ones; a VectorIndex over the one the current request selected."""
+
+    def __init__(self, default: LiveIndex, named: dict[str, LiveIndex]) -> None:
+        self.default, self.named = default, named
+
+    @classmethod
+    def open(cls, default: LiveIndex, make: Callable[[Path], LiveIndex]) -> Collections:
+        """Load every collection under the default index's root that has a current snapshot."""
+        folder = default.root / FOLDER
+        found = sorted(p for p in folder.iterdir() if p.is_dir() and re.match(COLLECTION_NAME, p.name)
+                       and current_version(p)) if folder.is_dir() else []
+        return cls(default, {p.name: make(p) for p in found})
+
+    def get(self, name: str | None) -> LiveIndex:
+        if name is None:
+            return self.default
+        if name not in self.named:
+            raise CollectionNotFound(f"no collection {name!r} (have: {', '.join(self.named) or 'none'})",
+                                     param="ragguard.collection")
+        return self.named[name]
+
+    def all(self) -> dict[str | None, LiveIndex]:
+        everything: dict[str | None, LiveIndex] = {None: self.default}
+        everything.update(self.named)
+        return everything
+
+    @contextmanager
+    def selected(self, name: str | None) -> Iterator[LiveIndex]:
+        """Searches made in this context (and the threads it starts) go to collection `name`."""
+        token = _selected.set(self.get(name))
+        try:
+            yield _selected.get() or self.default
+        finally:
+            _selected.reset(token)
+
+    def _current(self) -> LiveIndex:
+        return _selected.get() or self.default
+
+    def search(self, vector: np.ndarray, top_k: int) -> list[Hit]:
+        return self._current().search(vector, top_k)
+
+    def retrieve(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode) -> list[Hit]:
+        return self._current().retrieve(query, vector, top_k, mode)
+
+    def __len__(self) -> int:
+        return len(self._current())

@@ -24,6 +24,8 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
     The engine is asked at most once per RAGGUARD_READYZ_ENGINE_TTL_S, however many probers call.
     """
     checks = await gateway.readiness.check(engine_max_age_s=gateway.settings.readyz_engine_ttl_s)
+    if gateway.collections.named:  # each named collection's served snapshot (index_version: the default's)
+        checks["collections"] = {name: index.version for name, index in gateway.collections.named.items()}
     return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
 

@@ -90,6 +90,9 @@ async def test_each_request_gets_its_collections_documents_and_unknown_is_404(
             listed = (await client.get("/admin/collections")).json()
             assert set(listed["collections"]) == {"hr", "support"}
             assert listed["collections"]["hr"]["version"] == versions(root / "collections" / "hr")[0]
+            ready = (await client.get("/readyz")).json()
+            assert ready["collections"] == {"hr": versions(root / "collections" / "hr")[0],
+                                            "support": versions(root / "collections" / "support")[0]}
 
 
 async def test_a_collection_swaps_rolls_back_and_follows_its_pointer_alone(

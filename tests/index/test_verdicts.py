@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from guardrails.documents import DocumentRail, document_rail
-from index.build import build_index, update_index
+from index.build import BuildReport, build_index, ingest, scan, update_index
 from index.cli import app
 from index.embedder import SentenceTransformerEmbedder
 from index.snapshots import resolve
@@ -85,3 +85,21 @@ def test_a_snapshot_from_before_stored_verdicts_still_loads(scanned_root: Path, 
     assert len(index) > 10 and index.flagged() == [] and RAIL not in index.manifest
     result = CliRunner().invoke(app, ["flagged", str(root)])
     assert result.exit_code == 1 and "no stored verdicts" in result.output
+
+
+def test_blocks_scanned_side_by_side_store_each_chunk_its_own_verdict(
+        tmp_path: Path, embedder: SentenceTransformerEmbedder, rail: DocumentRail) -> None:
+    """The scan's workers each take a block of chunks: every verdict lands on the chunk it was made for."""
+    (tmp_path / "ops.md").write_text("# Operations\n\n" + "\n\n".join(
+        f"Runbook step {i}: restart the gateway pod number {i} and check that /readyz answers." for i in range(12)))
+    (tmp_path / "maintenance.md").write_text(POISONED)
+    chunks, vectors, _ = ingest(tmp_path, embedder, max_tokens=40, overlap_tokens=0, progress=False)
+    assert len(chunks) >= 6
+    stored = {}
+    for workers in (1, 3):
+        index = FaissIndex.build(chunks, vectors, embedder.name)
+        scan(index, rail, BuildReport(), progress=False, workers=workers)
+        assert index.unscanned(rail.identity) == {}
+        stored[workers] = {c.id: c.verdict for c in index.unscanned("another rail").values()}  # every chunk
+    assert stored[1] == stored[3] and len(stored[3]) == len(chunks)
+    assert {c.split("#")[0] for c, v in stored[3].items() if v.blocked} == {"maintenance.md"}

@@ -252,12 +252,16 @@ class HarmfulRail(_HeadRail):
         self._explicit = threshold
 
     def judge(self, scores: Scores) -> tuple[Outcome, str, float]:
-        """With a harm encoder attached, its p(harmful) decides (its own threshold unless one was given)."""
-        if scores.encoded is None or self.scorer.harm_encoder is None:
+        """With a harm encoder attached, its p(harmful) decides (its own threshold unless one was given), and the
+        head's p(harmful) blocks on its own only at the encoder's `head_threshold` (chosen on validation)."""
+        encoder = self.scorer.harm_encoder
+        if scores.encoded is None or encoder is None:
             return super().judge(scores)
         p = scores.encoded.harmful
-        if p >= (self.scorer.harm_encoder.threshold if self._explicit is None else self._explicit):
+        if p >= (encoder.threshold if self._explicit is None else self._explicit):
             return Outcome.BLOCK, self.explain(scores), p
+        if scores.probs[self.label] >= encoder.head_threshold:
+            return Outcome.BLOCK, self.explain(scores), scores.probs[self.label]
         if self.flag_threshold is not None and p >= self.flag_threshold:
             return Outcome.FLAG, self.explain(scores), p
         return Outcome.PASS, "no harmful signal above the threshold", p

@@ -21,7 +21,9 @@ from models import MODELS_DIR
 logger = logging.getLogger(__name__)
 CLASSES = ("benign", "injection", "harmful")
 ONNX_FILE = "harm_encoder_int8.onnx"
-CONFIG_FILE = "harm_encoder.json"  # {"threshold": p(harmful) that blocks, "band": the head's unsafe cut}
+# {"threshold": the encoder's p(harmful) that blocks, "band": the head's unsafe cut, "head_threshold": the head's
+# own p(harmful) that still blocks on its own (short blunt requests the encoder underrates), or null}
+CONFIG_FILE = "harm_encoder.json"
 DEFAULT_DIR = MODELS_DIR / "guardrails" / "harm"
 MAX_TOKENS = 128
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -47,6 +49,7 @@ class HarmEncoder:
         config = json.loads((folder / CONFIG_FILE).read_text()) if band is None or threshold is None else {}
         self.band = float(config["band"] if band is None else band)
         self.threshold = float(config["threshold"] if threshold is None else threshold)
+        self.head_threshold = float(config.get("head_threshold") or 1.01)  # > 1: the encoder decides alone
         opts = ort.SessionOptions()
         opts.intra_op_num_threads = threads
         opts.inter_op_num_threads = 1

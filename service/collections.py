@@ -4,33 +4,25 @@
     INDEX_ROOT/collections/NAME/      one more each (`python -m index build SRC --out INDEX_ROOT/collections/NAME`)
 
 A request picks one with `"ragguard": {"collection": "hr"}` (chat and /v1/retrieve); an unknown name is a 404
-in the OpenAI envelope. The route selects the collection for the request's context (a context variable, seen
-by the worker threads the retrieval stage searches in), and `Collections` is the VectorIndex the road holds:
-each search goes to the selected collection's live snapshot, so the road itself does not change.
+in the OpenAI envelope. The retrieval stage holds `Collections` and searches the named one's live snapshot.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable
 from pathlib import Path
 
-import numpy as np
-
-from index.base import Hit, Mode
 from index.live import LiveIndex
 from index.snapshots import current_version
 from service.errors import CollectionNotFound
 from service.schemas import COLLECTION_NAME
 
 FOLDER = "collections"
-_selected: ContextVar[LiveIndex | None] = ContextVar("ragguard_collection", default=None)
 
 
 class Collections:
-    """The default index and the named ones; a VectorIndex over the one the current request selected."""
+    """The default index and the named ones."""
 
     def __init__(self, default: LiveIndex, named: dict[str, LiveIndex]) -> None:
         self.default, self.named = default, named
@@ -55,24 +47,3 @@ class Collections:
         everything: dict[str | None, LiveIndex] = {None: self.default}
         everything.update(self.named)
         return everything
-
-    @contextmanager
-    def selected(self, name: str | None) -> Iterator[LiveIndex]:
-        """Searches made in this context (and the threads it starts) go to collection `name`."""
-        token = _selected.set(self.get(name))
-        try:
-            yield _selected.get() or self.default
-        finally:
-            _selected.reset(token)
-
-    def _current(self) -> LiveIndex:
-        return _selected.get() or self.default
-
-    def search(self, vector: np.ndarray, top_k: int) -> list[Hit]:
-        return self._current().search(vector, top_k)
-
-    def retrieve(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode) -> list[Hit]:
-        return self._current().retrieve(query, vector, top_k, mode)
-
-    def __len__(self) -> int:
-        return len(self._current())

@@ -6,9 +6,10 @@ from opentelemetry import trace as otel
 
 from guardrails.base import OutputRail
 from guardrails.judge import LLMJudge
-from index.base import Embedder, VectorIndex
+from index.base import Embedder
 from service.base import LLMClient
 from service.catalog import ModelCatalog
+from service.collections import Collections
 from service.metrics import Metrics
 from service.pipeline.clock import Clock
 from service.pipeline.generation import Generation
@@ -22,7 +23,7 @@ from service.settings import Settings
 from service.work import CpuSlots
 
 
-def build_road(settings: Settings, metrics: Metrics, tracer: otel.Tracer, embedder: Embedder, index: VectorIndex,
+def build_road(settings: Settings, metrics: Metrics, tracer: otel.Tracer, embedder: Embedder, index: Collections,
                rails: Rails, output_rail: OutputRail, llm: LLMClient, catalog: ModelCatalog | None) -> Road:
     """One CPU pool (RAGGUARD_CPU_WORKERS) serves every stage; the LLM judge only where routes ask for it."""
     slots, clock = CpuSlots(settings.cpu_workers, settings.cpu_wait_s), Clock(metrics, tracer)

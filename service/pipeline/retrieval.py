@@ -10,6 +10,7 @@ import numpy as np
 from guardrails.base import DocumentRail
 from guardrails.verdict import Outcome, Verdict
 from index.base import Embedder, Hit, Mode, VectorIndex
+from service.collections import Collections
 from service.metrics import Metrics
 from service.pipeline.clock import Clock
 from service.pipeline.inputs import Prompt
@@ -24,7 +25,7 @@ class Retrieval:
     settings: Settings
     metrics: Metrics
     embedder: Embedder
-    index: VectorIndex
+    index: Collections  # the default index and the named collections
     slots: CpuSlots
     documents: DocumentRail | None = None
 
@@ -38,7 +39,8 @@ class Retrieval:
         async def run() -> list[Hit]:
             question = await prompt.question()
             vector = await prompt.vector() if question == prompt.text else None
-            hits, dropped = await self.search(question, options.top_k or self.settings.top_k, vector=vector)
+            top_k = options.top_k or self.settings.top_k
+            hits, dropped = await self.search(question, top_k, vector=vector, collection=options.collection)
             trace.verdicts += dropped
             return hits
 
@@ -46,19 +48,21 @@ class Retrieval:
         self.metrics.retrieved_chunks.observe(len(hits))
         return hits
 
-    async def search(self, query: str, top_k: int, mode: Mode | None = None,
-                     vector: np.ndarray | None = None) -> tuple[list[Hit], list[Verdict]]:
-        """(the chunks kept, the verdicts of those dropped or flagged). The query is embedded unless BM25 alone
-        searches or its vector is given (the prompt's own, shared with the input rails)."""
-        mode = mode or self.settings.retrieval_mode
+    async def search(self, query: str, top_k: int, mode: Mode | None = None, vector: np.ndarray | None = None,
+                     collection: str | None = None) -> tuple[list[Hit], list[Verdict]]:
+        """(the chunks kept, the verdicts of those dropped or flagged) from `collection` (None: the default index;
+        unknown: 404). The query is embedded unless BM25 alone searches or its vector is given (the prompt's own,
+        shared with the input rails)."""
+        index, mode = self.index.get(collection), mode or self.settings.retrieval_mode
         if vector is None and mode != "bm25":
             vector = (await self.slots.run(self.embedder.embed, [query]))[0]
-        hits, verdicts = await self.slots.run(self._search, query, vector, top_k, mode)
+        hits, verdicts = await self.slots.run(self._search, index, query, vector, top_k, mode)
         return self._keep(hits, verdicts)
 
-    def _search(self, query: str, vector: np.ndarray | None, top_k: int, mode: Mode) -> tuple[list, list]:
+    def _search(self, index: VectorIndex, query: str, vector: np.ndarray | None, top_k: int,
+                mode: Mode) -> tuple[list, list]:
         """(worker thread) Search, then the chunks' document-rail verdicts: one thread hop."""
-        hits = self.index.retrieve(query, vector, top_k, mode)
+        hits = index.retrieve(query, vector, top_k, mode)
         return hits, self.documents.scan(hits) if self.documents is not None and hits else []
 
     def _keep(self, hits: list[Hit], verdicts: list[Verdict]) -> tuple[list[Hit], list[Verdict]]:

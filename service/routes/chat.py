@@ -68,8 +68,7 @@ async def chat_completions(request: ChatCompletionRequest, gateway: GatewayDep,
     async with AsyncExitStack() as scope:
         scope.enter_context(_in_flight(gateway.metrics))
         await scope.enter_async_context(gateway.admission.slot())
-        with gateway.collections.selected(request.ragguard.collection):  # what the road's retrieval searches
-            reply = await gateway.road.run(request)  # the whole road; raises Blocked and the like before the engine
+        reply = await gateway.road.run(request)  # the whole road; raises Blocked and the like before the engine
         scope.push(lambda _t, exc, _tb: gateway.road.clock.finish(reply.trace, exc))
         if reply.chunks is not None:
             return _HeldSSE(_sse(reply.chunks, reply.trace), scope.pop_all())

@@ -21,8 +21,8 @@ async def retrieve(request: RetrieveRequest, gateway: GatewayDep, tenant: Tenant
     mode = request.mode or settings.retrieval_mode
     collection = request.ragguard.collection
     async with gateway.admission.slot():  # admitted like chat
-        with gateway.collections.selected(collection):  # unknown: 404
-            hits, _ = await gateway.road.retrieval.search(request.query, request.top_k or settings.top_k, mode)
+        hits, _ = await gateway.road.retrieval.search(request.query, request.top_k or settings.top_k, mode,
+                                                      collection=collection)  # unknown: 404
     return {"object": "list", "mode": mode, "collection": collection,
             "data": [{"rank": i, "id": h.chunk.id, "source": h.chunk.source, "title": h.chunk.title,
                       "text": h.chunk.text, "start": h.chunk.start, "end": h.chunk.end, "page": h.chunk.page,

@@ -85,7 +85,7 @@ async def test_pii_is_masked_before_the_engine(make_settings: Callable, embedder
     app = create_app(make_settings(), registry=CollectorRegistry(), embedder=embedder,
                      transport=httpx.MockTransport(engine))
     async with LifespanManager(app, startup_timeout=60):
-        index, searched = app.state.gateway.road.retrieval.index, []  # retrieval: beside the rails, after PII
+        index, searched = app.state.gateway.road.retrieval.index.default, []  # retrieval: beside the rails, after PII
         real_retrieve = index.retrieve
         index.retrieve = lambda question, *rest: searched.append(question) or real_retrieve(question, *rest)
         async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:

@@ -36,7 +36,7 @@ async def test_a_follow_up_question_is_searched_without_waiting_for_the_prompt_e
     at once instead of waiting for that vector (here made slow) it will not use."""
     async with gateway(make_settings()) as client:  # engine down: the road stops after retrieval (503)
         road, events, found = client.app.state.gateway.road, [], []
-        real, index = road.inputs.embedder, road.retrieval.index
+        real, index = road.inputs.embedder, road.retrieval.index.default
         real_retrieve = index.retrieve
 
         class SlowOnJoinedTurns:

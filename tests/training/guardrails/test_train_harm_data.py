@@ -7,8 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from training.guardrails.train.harm_data import HARMFUL, Item, dedupe, near_duplicates
-from training.guardrails.train.harm_generated import action_of, adversarial_suffix, third_person
+from training.guardrails.train.harm_data import (
+    HARMFUL,
+    SHORT_SOURCES,
+    Item,
+    dedupe,
+    load_probes,
+    near_duplicates,
+    short_split,
+)
+from training.guardrails.train.harm_generated import SHORT_HARMFUL, action_of, adversarial_suffix, third_person
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
@@ -70,3 +78,24 @@ def test_heldout_texts_are_not_near_copies_of_training_texts(split) -> None:  # 
     for name in ("advbench", "strongreject", "pyrit", "reworded_past", "benign_lookalike"):
         assert not near_duplicates(split.heldout[name][0], train).any(), name
     assert {"privacy", "copyright", "malware"} <= set(split.categories["generated_harmful"])
+
+
+def test_short_requests_split_by_action_and_template_on_their_own_stream() -> None:
+    train, held = short_split(13)
+    assert train == short_split(13)[0] and held["harmful"] and held["benign"]
+    assert {it.category for it in train if it.label == HARMFUL} == set(SHORT_HARMFUL)
+    for it in train + held["harmful"] + held["benign"]:
+        assert 3 <= len(it.text.split()) <= 14, it.text
+    held_items = held["harmful"] + held["benign"]
+    assert not {it.base for it in held_items} & {it.base for it in train}
+    assert not {it.template for it in held_items} & {it.template for it in train}
+
+
+def test_short_training_texts_never_copy_a_probe_and_leave_the_older_split_alone(split) -> None:  # type: ignore[no-untyped-def]
+    short = [it for it in split.harm.train if it.source in SHORT_SOURCES]
+    assert len(short) > 500 and split.harm.train[-len(short):] == short  # appended after the older training texts
+    probes = [t for _, t in load_probes()]
+    assert len(probes) == 80 and not near_duplicates(probes, [it.text for it in short]).any()
+    for label, items in split.harm.short_heldout.items():
+        assert items, label
+        assert not near_duplicates([it.text for it in items], [t for t, _ in split.train]).any(), label

@@ -10,6 +10,11 @@ Split recipe (seeded; `HarmSplit` keeps the unit of every item so tests can chec
   applied only to held-out requests; training rewords training requests with the other templates; held-out
   suffixes come from a different random stream than training ones.
 - Benign look-alikes: the same action/template split as generated requests.
+- Short blunt requests and look-alikes (`SHORT_*`, its own seeded stream, added after everything above so the
+  rest of the split is unchanged): 30% of each category's actions and 30% of the templates held out; training
+  gets training actions x 6 training templates each; `short_heldout` = held-out actions x held-out templates.
+  Short training texts that near-copy (cosine >= 0.65) a held-out text above or a probe (`harm_probes.json`)
+  are dropped.
 Finally every held-out text that near-duplicates (TF-IDF cosine >= 0.8) a training text is dropped.
 """
 
@@ -30,6 +35,9 @@ from training.guardrails.train.harm_generated import (
     HARMFUL_ACTIONS,
     REQUESTS,
     REWORDINGS,
+    SHORT_BENIGN,
+    SHORT_HARMFUL,
+    SHORT_REQUESTS,
     action_of,
     adversarial_suffix,
     reword,
@@ -54,6 +62,8 @@ _AIRT_SKIP = re.compile(r"^(In a world split|The Lumin|Write a story about two g
                         r"Show the hidden)")
 FILES = {"harmful/pyrit/harm_scored/*.csv": "MIT", "harmful/pyrit/airt/*.prompt": "MIT"}
 HELD = 0.3
+PROBES = Path(__file__).resolve().parent.parent / "harm_probes.json"  # held-out probe list, never trained on
+SHORT_SOURCES = ("short_generated", "short_lookalike")
 
 
 @dataclass(frozen=True)
@@ -70,6 +80,7 @@ class Item:
 class HarmSplit:
     train: list[Item] = field(default_factory=list)
     heldout: dict[str, list[Item]] = field(default_factory=dict)
+    short_heldout: dict[str, list[Item]] = field(default_factory=dict)  # "harmful" / "benign": unseen templates
 
 
 def norm_key(text: str) -> str:
@@ -259,4 +270,42 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     for name, items in heldout.items():
         dup = near_duplicates([it.text for it in items], train_texts)
         out.heldout[name] = [it for it, d in zip(items, dup, strict=True) if not d]
+
+    short_tr, short_held = short_split(seed)
+    guarded = [it.text for items in out.heldout.values() for it in items] + [t for _, t in load_probes()]
+    # a margin below 0.8: the split's final near-copy check fits its TF-IDF on more texts (other weights)
+    near = near_duplicates([it.text for it in short_tr], guarded, threshold=0.65)
+    short_tr = [it for it, d in zip(short_tr, near, strict=True) if not d]
+    out.train += short_tr
+    train_texts += [it.text for it in short_tr]
+    for label, items in short_held.items():
+        dup = near_duplicates([it.text for it in items], train_texts)
+        out.short_heldout[label] = [it for it, d in zip(items, dup, strict=True) if not d]
     return out
+
+
+def load_probes(path: Path = PROBES) -> list[tuple[str, str]]:
+    """The held-out probe list as (label, text), harmful first."""
+    import json
+
+    raw = json.loads(path.read_text())
+    return [(label, text) for label in (HARMFUL, BENIGN) for _, text in raw[label]]
+
+
+def short_split(seed: int, per_action: int = 6) -> tuple[list[Item], dict[str, list[Item]]]:
+    """(training, {"harmful", "benign": held out}) short requests: split by action within each category and by
+    template, on its own seeded stream; each training action goes into `per_action` training templates."""
+    rng = random.Random(f"{seed}:short")
+    names_tr, names_held = _cut(sorted(SHORT_REQUESTS), rng)
+    train: list[Item] = []
+    held: dict[str, list[Item]] = {HARMFUL: [], BENIGN: []}
+    for label, source, actions in ((HARMFUL, "short_generated", SHORT_HARMFUL),
+                                   (BENIGN, "short_lookalike", SHORT_BENIGN)):
+        for cat, acts in sorted(actions.items()):
+            acts_tr, acts_held = _cut(acts, rng)
+            for a in acts_tr:
+                for name in rng.sample(names_tr, min(per_action, len(names_tr))):
+                    train.append(Item(reword(a, SHORT_REQUESTS[name]), label, source, cat, f"{source}:{a}", name))
+            held[label] += [Item(reword(a, SHORT_REQUESTS[n]), label, source, cat, f"{source}:{a}", n)
+                            for a in acts_held for n in names_held]
+    return dedupe(train, threshold=0.95), held

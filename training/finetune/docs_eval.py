@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -78,8 +78,9 @@ def score(q: DocsQuestion, body: dict[str, Any]) -> dict[str, Any]:
     row: dict[str, Any] = {"id": q.id, "answer": answer, "refused": is_refusal(answer), "echo": echo,
                            "verdicts": verdicts, "retrieved_source": q.source in sources.values()}
     if q.answerable:
-        row["correct"] = not row["refused"] and any(span_match(a, answer) for a in q.answers)
-        row["f1"] = 0.0 if row["refused"] else max(token_f1(a, answer) for a in q.answers)
+        answered = not row["refused"] and not echo  # a recited prompt holds the answer, but does not give it
+        row["correct"] = answered and any(span_match(a, answer) for a in q.answers)
+        row["f1"] = max(token_f1(a, answer) for a in q.answers) if answered else 0.0
         row["right_citation"] = any(Path(sources.get(n, "")).name == q.source for n in cited)
     return row
 
@@ -110,20 +111,40 @@ def ask(gateway: str, model: str, q: DocsQuestion, max_tokens: int) -> dict[str,
     return dict(r.json())
 
 
-def run(gateway: str, models: Iterable[str], questions: list[DocsQuestion], max_tokens: int = 96,
-        workers: int = 2) -> dict[str, Any]:
-    """Ask every question of every model through a running gateway; per-model metrics and every answer."""
+def run(gateway: str, models: list[str], questions: list[DocsQuestion], max_tokens: int = 64, workers: int = 2,
+        journal: Path | None = None) -> dict[str, Any]:
+    """Ask every question of every model through a running gateway (question by question, the models side by
+    side); per-model metrics and every answer. Each response is appended to `journal` as it comes, and a rerun
+    asks only what the journal lacks (a long run on a busy machine survives a stop)."""
+    done: dict[tuple[str, str], dict[str, Any]] = {}
+    if journal is not None and journal.exists():
+        for line in journal.read_text().splitlines():
+            row = json.loads(line)
+            done[(row["model"], row["id"])] = row["body"]
+    jobs = [(m, q) for q in questions for m in models if (m, q.id) not in done]
+    lock = threading.Lock()
+
+    def one(job: tuple[str, DocsQuestion]) -> None:
+        model, q = job
+        body = ask(gateway, model, q, max_tokens)
+        with lock:
+            done[(model, q.id)] = body
+            if journal is not None:
+                with journal.open("a") as f:
+                    f.write(json.dumps({"model": model, "id": q.id, "body": body}) + "\n")
+
+    with ThreadPoolExecutor(workers) as pool:
+        list(pool.map(one, jobs))
     result: dict[str, Any] = {}
     for model in models:
-        with ThreadPoolExecutor(workers) as pool:
-            bodies = list(pool.map(lambda q, m=model: ask(gateway, m, q, max_tokens), questions))
-        rows = [score(q, b) for q, b in zip(questions, bodies, strict=True)]
+        rows = [score(q, done[(model, q.id)]) for q in questions]
         result[model] = {"metrics": aggregate(questions, rows), "answers": rows}
     return result
 
 
 def evaluate_docs(adapters: dict[str, Path], out: Path | None = None, limit: int | None = None,
-                  index_dir: Path = ROOT / "var" / "finetune-docs-index") -> dict[str, Any]:
+                  index_dir: Path = ROOT / "var" / "finetune-docs-index", journal: Path | None = None,
+                  max_tokens: int = 64) -> dict[str, Any]:
     """Start engine + gateway (127.0.0.1, docs/ index) serving the base and `adapters`, ask the docs set."""
     from loadtests.stack import local_stack
     from service.settings import Settings
@@ -136,7 +157,7 @@ def evaluate_docs(adapters: dict[str, Path], out: Path | None = None, limit: int
     os.environ.update(env)  # the engine process reads its adapters from the same settings as the gateway
     try:
         with local_stack(index_dir, gateway_env=env) as stack:
-            result = run(stack.gateway_url, [base, *adapters], questions)
+            result = run(stack.gateway_url, [base, *adapters], questions, max_tokens, journal=journal)
     finally:
         for k, v in saved.items():
             if v is None:
@@ -146,7 +167,8 @@ def evaluate_docs(adapters: dict[str, Path], out: Path | None = None, limit: int
     n = len(questions)
     result["how"] = (f"{n} docs questions ({sum(q.answerable for q in questions)} answerable), through "
                      "`ragguard engine` (llama-server, Q4_K_M base, adapter as f16 LoRA GGUF) + `ragguard serve` "
-                     "over an index of docs/ (default top_k, hybrid retrieval, fact-check on), greedy, 96 tokens")
+                     "over an index of docs/ (default top_k, hybrid retrieval, fact-check on), greedy, "
+                     f"{max_tokens} tokens")
     if out is not None:
         out.write_text(json.dumps(result, indent=2) + "\n")
     return result

@@ -118,7 +118,7 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     else:
         with model.disable_adapter():
             base_loss = mean_loss(model, held)
-    step0, spent0 = step, spent
+    step0, spent0, cpu0 = step, spent, time.process_time()
     bar = tqdm(total=steps, initial=step, desc="train", disable=not progress)
     last = time.monotonic()
     while step < (steps if max_steps is None else min(steps, max_steps)):
@@ -140,10 +140,11 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
         spent, last = spent + now - last, now
         bar.update()
         bar.set_postfix(loss=f"{total:.3f}")
-        if step % 10 == 0 or step == steps:
+        if step <= 10 or step % 10 == 0 or step == steps:
             rate = (spent - spent0) / (step - step0)  # this run's pace (a resumed run's own steps)
-            logger.info("step %d/%d loss %.3f, %.1f s/step, eta %.1f h", step, steps, total, rate,
-                        (steps - step) * rate / 3600)
+            cpu = (time.process_time() - cpu0) / (step - step0)  # CPU seconds: the pace on an idle machine
+            logger.info("step %d/%d loss %.3f, %.1f s/step wall, %.1f s/step CPU, eta %.1f h", step, steps, total,
+                        rate, cpu, (steps - step) * rate / 3600)
         if max_steps is None and (step % cfg.checkpoint_every == 0 or step == steps):
             checkpoint.save(folder, model, optim, sched, step, {"train_seconds": spent, "base_loss": base_loss})
     bar.close()

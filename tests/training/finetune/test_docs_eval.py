@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from service.prompt import INSTRUCTIONS
 from training.finetune.data import REFUSAL
 from training.finetune.docs_eval import DocsQuestion, aggregate, load_docs_qa, score, span_match, token_f1
 
@@ -36,6 +37,8 @@ def test_a_right_cited_answer_scores_and_the_wrong_source_does_not() -> None:
     wrong = score(PORT, _body("It listens on port 8080 [1].", ["api.md", "configuration.md"]))
     assert wrong["correct"] and not wrong["right_citation"]
     assert not score(PORT, _body("It listens on port 8081 [2].", ["api.md", "configuration.md"]))["correct"]
+    recited = INSTRUCTIONS + "\n\nSources:\n[1] (Configuring the gateway) The gateway listens on port 8080"
+    assert not score(PORT, _body(recited, ["configuration.md"]))["correct"]  # holds the answer, does not give it
 
 
 def test_refusals_and_echoes_are_counted_apart() -> None:

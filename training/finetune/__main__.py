@@ -53,13 +53,14 @@ def evaluate(
     limit: int | None = typer.Option(None, help="Only the first N examples (questions with --docs)."),
     docs: bool = typer.Option(False, "--docs", help="The docs Q&A set through the real gateway road instead."),
     report: Path | None = typer.Option(None, help="--docs: write every answer and metric here (JSON)."),
+    journal: Path | None = typer.Option(None, help="--docs: append each response here; a rerun asks the rest."),
 ) -> None:
     """Base vs adapter on the held-out split through llama-server, or (--docs) on the docs set through the gateway."""
     cfg = FinetuneConfig.load(config, data_dir=data_dir, out_dir=out_dir)
     if docs:
         from training.finetune.docs_eval import evaluate_docs, write_docs_metrics
 
-        result = evaluate_docs({cfg.name: cfg.adapter_dir.resolve()}, out=report, limit=limit)
+        result = evaluate_docs({cfg.name: cfg.adapter_dir.resolve()}, out=report, limit=limit, journal=journal)
         typer.echo(write_docs_metrics(cfg, result))
         return
     from training.finetune.evaluate import evaluate as run

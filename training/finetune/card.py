@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 
 from training.finetune.config import FinetuneConfig
+
+logger = logging.getLogger(__name__)
 
 
 def _json(path: Path) -> dict:  # type: ignore[type-arg]
@@ -63,7 +66,12 @@ def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg
 
 
 def write_card(cfg: FinetuneConfig, out: Path) -> None:
+    """The card from cfg and the metrics files beside the adapter; left as it is when cfg did not train it."""
     train = _json(out / "train_metrics.json")
+    if train and train.get("data", "pairs") != cfg.data:  # (the shipped adapter predates `data`: pairs)
+        logger.warning("card of %s not rewritten: trained on %s data, the config says %s", out,
+                       train.get("data", "pairs"), cfg.data)
+        return
     evaluation = _json(out / "eval_metrics.json")
     docs = _json(out / "docs_eval_metrics.json")
     (out / "README.md").write_text(f"""---

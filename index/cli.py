@@ -7,6 +7,7 @@ to index.build as a plain `ChunkScanner`, so each chunk's indirect-injection ver
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -63,10 +64,11 @@ def _scanner(embedder: Embedder, wanted: bool, threshold: float, injection_thres
     if not wanted:
         return None
     from guardrails.documents import document_rail
+    from index.build import SCAN_WORKERS
     from index.embedder import load_embedder
 
-    try:
-        fast = load_embedder(model, threads=None, int8=True, fallback=False)
+    try:  # the scan runs SCAN_WORKERS blocks side by side: one session thread each, not all cores each
+        fast = load_embedder(model, threads=max(1, (os.cpu_count() or 2) // SCAN_WORKERS), int8=True, fallback=False)
     except Exception:  # noqa: BLE001 - fp32 alone gives the same blocks, only slower
         fast = None
     return document_rail(embedder, fast, threshold, injection_threshold)

@@ -53,19 +53,3 @@ class FinetuneConfig(BaseModel):
     def load(cls, path: Path = DEFAULT_CONFIG, **overrides: object) -> FinetuneConfig:
         raw = yaml.safe_load(path.read_text()) or {}
         return cls(**{**raw, **{k: v for k, v in overrides.items() if v is not None}})
-
-    def splits(self) -> tuple[list, list]:  # type: ignore[type-arg]
-        """(train, held-out): train_size training examples, eval_size held-out ones (a seeded sample)."""
-        if self.data == "serving":
-            import random
-
-            from training.finetune.serving_data import cached
-
-            train, held_out = cached(self.data_dir, self.data_cache, self.held_out_share)
-            rng = random.Random(self.seed)
-            return rng.sample(train, min(self.train_size, len(train))), rng.sample(held_out, min(self.eval_size,
-                                                                                               len(held_out)))
-        from training.finetune.data import build_splits
-
-        return build_splits(self.data_dir, self.train_size, self.eval_size, self.unanswerable,
-                            self.passage_chars, self.seed)

@@ -22,7 +22,7 @@ from typing import Any
 import httpx
 
 from training.finetune.config import FinetuneConfig
-from training.finetune.evaluate import CITATION, echoes_prompt, is_refusal
+from training.finetune.scoring import CITATION, echoes_prompt, is_refusal
 
 DOCS_QA = Path(__file__).resolve().parent / "docs_qa.jsonl"
 ROOT = Path(__file__).resolve().parents[2]

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -18,32 +17,11 @@ from contextlib import contextmanager
 import httpx
 from tqdm import tqdm
 
-from service.prompt import INSTRUCTIONS
 from training.finetune.card import write_card
 from training.finetune.config import FinetuneConfig
 from training.finetune.data import Example, words
-
-CITATION = re.compile(r"\[(\d+)\]")
-REFUSED = re.compile(r"do not know|don't know|not in the sources|sources do not|cannot answer|can't answer", re.I)
-FIRST_SENTENCE = re.compile(r"^.*?(?:[.!?](?:\s|$)|$)", re.S)
-DECISIONS = ("yes", "no", "maybe")
-
-
-def first_decision(answer: str) -> str:
-    found = [w for w in re.findall(r"[a-z]+", answer.lower()) if w in DECISIONS]
-    return found[0] if found else ""
-
-
-def is_refusal(answer: str) -> bool:
-    """The answer's first sentence declines; an echo of our instructions (which mention "do not know") is not."""
-    head = FIRST_SENTENCE.match(answer.strip())
-    text = head.group(0) if head else ""
-    return not text.startswith(INSTRUCTIONS[:30]) and bool(REFUSED.search(text))
-
-
-def echoes_prompt(answer: str) -> bool:
-    """The base model often recites our instructions and the numbered sources instead of answering."""
-    return INSTRUCTIONS[:30] in answer or "Sources:" in answer
+from training.finetune.scoring import CITATION, echoes_prompt, first_decision, is_refusal
+from training.finetune.splits import splits
 
 
 def score(ex: Example, answer: str) -> dict[str, bool]:
@@ -113,7 +91,7 @@ def evaluate(cfg: FinetuneConfig, limit: int | None = None, progress: bool = Tru
     """Score base and adapter on the held-out split; writes eval_metrics.json and refreshes the card."""
     from service.settings import Settings
 
-    _, held_out = cfg.splits()
+    _, held_out = splits(cfg)
     held_out = held_out[:limit] if limit else held_out
     stop = Settings().engine_stop
     jobs = [(ex, adapter) for adapter in (False, True) for ex in held_out]

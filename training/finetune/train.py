@@ -18,6 +18,7 @@ from engines.artifacts import CHAT_TEMPLATE
 from training.finetune.card import write_card
 from training.finetune.config import FinetuneConfig
 from training.finetune.data import Example
+from training.finetune.splits import splits
 
 logger = logging.getLogger(__name__)
 BASE_MODEL_ID = "google/gemma-3-270m"  # what the local GGUF and its HF conversion are
@@ -95,7 +96,7 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     started = time.monotonic()
     tokenizer, model = load_base(cfg)
     encoder = Encoder(tokenizer)
-    train_set, held_out = cfg.splits()
+    train_set, held_out = splits(cfg)
     encoded = [e for e in map(encoder.encode, train_set) if len(e.ids) <= cfg.max_tokens]
     held = [e for e in map(encoder.encode, held_out) if len(e.ids) <= cfg.max_tokens][:cfg.loss_eval_size]
     logger.info("%d training sequences (%d too long, skipped), mean %.0f tokens", len(encoded),

@@ -9,9 +9,9 @@ piece, and writes `harm_encoder.json`:
   (`--max-fpr-hard` for XSTest and the generated look-alikes, the hard negatives), capped at `--cap`;
 - band: the highest cut on the head's unsafe score (1 - p(benign)) such that reading only the pieces at or
   above it loses at most `--max-recall-loss` of the validation harmful texts the encoder alone blocks;
-- head_threshold: the lowest head p(harmful) that may still block on its own beside the encoder with every
-  benign source's validation FPR within the same limits, only if it catches validation harmful texts the
-  encoder misses (else null: the encoder decides alone).
+- head_threshold: the lowest head p(harmful) that may still block on its own beside the encoder at no cost on
+  validation (not one more benign text blocked than the encoder blocks), only if it catches validation harmful
+  texts the encoder misses (else null: the encoder decides alone).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from training.guardrails.train.harm_encoder import OUT, fit_validation
 
 logger = logging.getLogger("training.guardrails.train.harm_encoder_calibrate")
 BANDS = (0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.0)
-HARD = ("xstest", "lookalike")
+HARD = ("xstest", "lookalike", "short_lookalike")
 
 
 class Recorder:
@@ -105,11 +105,10 @@ def main() -> None:
     blocked = cascade(band)
     head_p = np.array(head)
     head_threshold = None
-    for t in np.round(np.arange(0.5, 1.0, 0.005), 3):  # the lowest that keeps every benign source within its limit
+    for t in np.round(np.arange(0.5, 1.0, 0.005), 3):  # the lowest that blocks no benign text the encoder passes
         union = blocked | (head_p >= t)
         gains = (union & harmful).sum() > (blocked & harmful).sum()
-        if gains and all(union[benign & (sources == s)].mean() <= limits.get(str(s), limits["*"]) + 1e-9
-                         for s in np.unique(sources[benign])):
+        if gains and (union & benign).sum() == (blocked & benign).sum():
             head_threshold = float(t)
             break
     if head_threshold is not None:

@@ -17,10 +17,11 @@ from guardrails.documents import DocumentRail, document_rail
 from index.build import build_index, update_index
 from index.cli import app as index_cli
 from index.embedder import SentenceTransformerEmbedder
-from index.snapshots import SNAPSHOTS, set_current, versions
-from index.store import MANIFEST_FILE, FaissIndex
+from index.snapshots import versions
+from index.store import FaissIndex
 from service.app import create_app
 from tests.conftest import MODEL, ROOT
+from tests.service.snapshots import three_snapshots
 from tests.service.test_errors import metric
 from tests.service.test_guardrails_check import POISONED, RecordingEngine
 
@@ -30,20 +31,7 @@ QUESTION = "How many mirrors does the heliostat field have?"
 @pytest.fixture(scope="module")
 def index_root(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Path:
     """v1: docs/; v2: docs/ plus a solar page; v3: v2 relabelled as built by another embedder."""
-    root = tmp_path_factory.mktemp("root")
-    build_index(ROOT / "docs", root, embedder, progress=False)
-    src = tmp_path_factory.mktemp("docs2")
-    shutil.copytree(ROOT / "docs", src, dirs_exist_ok=True)
-    (src / "solar.md").write_text("# Solar\n\nThe heliostat field has 2650 mirrors.\n")
-    build_index(src, root, embedder, progress=False)
-    v1, v2 = versions(root)
-    v3 = v2.replace("v0002", "v0003")
-    shutil.copytree(root / SNAPSHOTS / v2, root / SNAPSHOTS / v3)
-    manifest = json.loads((root / SNAPSHOTS / v3 / MANIFEST_FILE).read_text())
-    (root / SNAPSHOTS / v3 / MANIFEST_FILE).write_text(json.dumps({**manifest, "embedder": "other-model",
-                                                                   "version": v3}))
-    set_current(root, v1)
-    return root
+    return three_snapshots(tmp_path_factory, embedder, "root")
 
 
 class Load:

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import errno
-import json
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -17,11 +15,10 @@ import httpx
 import pytest
 
 from index import live
-from index.build import build_index
 from index.embedder import SentenceTransformerEmbedder
-from index.snapshots import SNAPSHOTS, current_version, set_current, versions
-from index.store import MANIFEST_FILE
-from tests.conftest import ROOT, free_port
+from index.snapshots import current_version, set_current, versions
+from tests.conftest import free_port
+from tests.service.snapshots import three_snapshots
 from tests.service.test_errors import metric
 
 QUESTION = "How many mirrors does the heliostat field have?"
@@ -31,20 +28,7 @@ CONVERGE_S = 5.0  # documented: RAGGUARD_INDEX_WATCH_S (2 s) plus one snapshot l
 @pytest.fixture(scope="module")
 def index_root(tmp_path_factory: pytest.TempPathFactory, embedder: SentenceTransformerEmbedder) -> Path:
     """v1: docs/; v2: docs/ plus a solar page; v3: v2 relabelled as built by another embedder; current: v1."""
-    root = tmp_path_factory.mktemp("replicas")
-    build_index(ROOT / "docs", root, embedder, progress=False, scanner=None)
-    src = tmp_path_factory.mktemp("docs2")
-    shutil.copytree(ROOT / "docs", src, dirs_exist_ok=True)
-    (src / "solar.md").write_text("# Solar\n\nThe heliostat field has 2650 mirrors.\n")
-    build_index(src, root, embedder, progress=False, scanner=None)
-    v1, v2 = versions(root)
-    v3 = v2.replace("v0002", "v0003")
-    shutil.copytree(root / SNAPSHOTS / v2, root / SNAPSHOTS / v3)
-    manifest = json.loads((root / SNAPSHOTS / v3 / MANIFEST_FILE).read_text())
-    (root / SNAPSHOTS / v3 / MANIFEST_FILE).write_text(json.dumps({**manifest, "embedder": "other-model",
-                                                                   "version": v3}))
-    set_current(root, v1)
-    return root
+    return three_snapshots(tmp_path_factory, embedder, "replicas")
 
 
 class Load:

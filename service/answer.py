@@ -22,12 +22,12 @@ class Answer:
     checked: GroundingResult = field(default_factory=GroundingResult)  # verdicts of the sentences so far
     _splitter: SentenceStream = field(default_factory=SentenceStream)
 
-    @classmethod
-    def whole(cls, body: dict[str, Any]) -> tuple[Answer, list[str]]:
-        """A non-streaming engine response body, and all its sentences."""
+    def whole(self, body: dict[str, Any]) -> list[str]:
+        """Take a non-streaming engine response body as the whole answer; all its sentences."""
         choice = body["choices"][0]
-        text = (choice.get("message") or {}).get("content") or ""
-        return cls(text, choice.get("finish_reason") or "stop", body.get("usage")), split_sentences(text)
+        self.text = (choice.get("message") or {}).get("content") or ""
+        self.finish, self.usage = choice.get("finish_reason") or "stop", body.get("usage")
+        return split_sentences(self.text)
 
     def feed(self, part: dict[str, Any]) -> tuple[str, list[str]]:
         """One engine stream part -> (the text it carries, the sentences it finished)."""

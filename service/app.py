@@ -90,13 +90,13 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                                                redis_timeout_s=settings.redis_timeout_s,
                                                redis_retry_s=settings.redis_retry_s),
                 admission=Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s),
-                index=index, collections=collections, catalog=catalog,
+                collections=collections, catalog=catalog,
                 readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road)
             logger.info("gateway ready: engine %s, index %s (%d chunks), collections: %s",
                         settings.engine_url, settings.index_dir, len(index), ", ".join(collections.named) or "none")
-            watches = [asyncio.create_task(follow_pointer(
-                live_index, lambda: d.identity if (d := road.retrieval.documents) else None, settings.index_watch_s,
-                metrics)) for live_index in collections.all().values()] if settings.index_watch_s > 0 else []
+            every = settings.index_watch_s
+            watches = [asyncio.create_task(follow_pointer(live_index, road.retrieval.rail_identity, every, metrics))
+                       for live_index in collections.all().values()] if every > 0 else []
             yield
             gateway.readiness.draining = True
             for watch in watches:

@@ -116,9 +116,9 @@ class ChatCompletionRequest(BaseModel):
         """The client's stop sequences as a list."""
         return [self.stop] if isinstance(self.stop, str) else list(self.stop or [])
 
-    def question(self) -> str:
-        """The last user message: what is retrieved for and checked."""
-        return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
+def question(messages: list[ChatMessage]) -> str:
+    """The last user message: what is retrieved for."""
+    return next(m.text() for m in reversed(messages) if m.role == "user" and m.text().strip())
 
 
 def rails_text(messages: list[ChatMessage]) -> str:

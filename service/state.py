@@ -26,8 +26,12 @@ class Gateway:
     keys: KeyStore
     rate_limiter: TenantRateLimiter
     admission: Admission
-    index: LiveIndex  # the default collection; hot swap / rollback: service/routes/admin.py
-    collections: Collections  # it and the named ones under INDEX_DIR/collections/ (service/collections.py)
+    collections: Collections  # the default index and the named ones under INDEX_DIR/collections/
     catalog: ModelCatalog
     readiness: Readiness
     road: Road
+
+    @property
+    def index(self) -> LiveIndex:
+        """The default collection (the index root); hot swap / rollback: service/routes/admin.py."""
+        return self.collections.default

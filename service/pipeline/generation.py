@@ -42,8 +42,7 @@ class Generation:
     async def _whole(self, payload: dict[str, Any], hits: list[Hit], answer: Answer,
                      trace: Trace) -> AsyncGenerator[Step, None]:
         body = await self.clock.timed(trace, "generation", lambda: self.llm.complete(payload))
-        whole, sentences = Answer.whole(body)
-        answer.text, answer.finish, answer.usage = whole.text, whole.finish, whole.usage
+        sentences = answer.whole(body)
         yield Step(answer.text, await self._check(sentences, hits, answer, trace))
 
     async def _streamed(self, payload: dict[str, Any], hits: list[Hit], answer: Answer,

@@ -22,7 +22,7 @@ from guardrails.windows import PromptTooLong, require_fits
 from index.base import Embedder
 from service.errors import Blocked, InvalidRequest, Overloaded, PayloadTooLarge, RailFailed, first_error
 from service.metrics import Metrics
-from service.schemas import ChatMessage, rails_text
+from service.schemas import ChatMessage, question, rails_text
 from service.settings import Settings
 from service.work import Budget, CpuSlots
 
@@ -60,7 +60,7 @@ class Prompt:
     async def question(self) -> str:
         """The last user question as the engine will see it (after PII masking)."""
         await self.masked.wait()
-        return next(m.text() for m in reversed(self.messages) if m.role == "user" and m.text().strip())
+        return question(self.messages)
 
 
 @dataclass

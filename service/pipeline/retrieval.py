@@ -29,6 +29,10 @@ class Retrieval:
     slots: CpuSlots
     documents: DocumentRail | None = None
 
+    def rail_identity(self) -> str | None:
+        """The document rail's identity: a swap refuses a snapshot whose stored verdicts another rail made."""
+        return self.documents.identity if self.documents is not None else None
+
     async def for_prompt(self, prompt: Prompt, options: RagguardOptions, clock: Clock,
                          trace: Trace) -> list[Hit]:
         """The chat road's retrieval, beside the input rails: the last question as the engine will see it (after

@@ -73,8 +73,7 @@ async def rollback(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
 
 
 async def _swap(gateway: Gateway, index: LiveIndex, body: SwapRequest) -> dict[str, Any]:
-    documents = gateway.road.retrieval.documents
-    identity = documents.identity if documents is not None else None
+    identity = gateway.road.retrieval.rail_identity()
     return await _change(gateway, lambda: index.swap(body.version, identity))
 
 

@@ -32,6 +32,9 @@ class FinetuneConfig(BaseModel):
     out_dir: Path = Path("models/adapters")
     seed: int = 0
     train_size: int = Field(default=100, ge=1)
+    # serving: the share of train_size drawn from each kind ("refusal", or an answerable example's corpus); empty =
+    # a plain seeded sample of the split, whatever its mix (40% refusals, a third PubMedQA yes/no)
+    mix: dict[str, float] = {}
     eval_size: int = Field(default=48, ge=1)
     loss_eval_size: int = Field(default=12, ge=1)
     unanswerable: float = Field(default=0.3, ge=0.0, le=1.0)

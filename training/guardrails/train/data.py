@@ -17,7 +17,8 @@ from training.guardrails.train.harm_data import HarmSplit, build_harm, near_dupl
 BENIGN, INJECTION, HARMFUL = "benign", "injection", "harmful"
 CLASSES = (BENIGN, INJECTION, HARMFUL)
 HARMFUL_SETS = ("strongreject", "pyrit", "airt", "generated_harmful", "reworded_past", "reworded_future",
-                "reworded_style", "suffix")
+                "reworded_style", "suffix", "short_harmful")
+SHORT_SETS = {"harmful": "short_harmful", "benign": "short_lookalike"}  # HarmSplit.short_heldout, by label
 FILES = {
     "injection/deepset_train.jsonl": "Apache-2.0", "injection/deepset_test.jsonl": "Apache-2.0",
     "injection/bipia/text_attack_test.json": "MIT", "injection/bipia/code_attack_test.json": "MIT",
@@ -141,6 +142,10 @@ def build(data: Path, seed: int = 13) -> Split:
         items = [it for it, dup in zip(items, near_duplicates([it.text for it in items], trained), strict=True)
                  if not dup]
         split.harm.heldout[name] = items
+        split.heldout[name] = ([it.text for it in items], HARMFUL if name in HARMFUL_SETS else BENIGN)
+        split.categories[name] = [it.category for it in items]
+    for label, items in split.harm.short_heldout.items():  # short requests: held-out actions x unseen templates
+        name = SHORT_SETS[label]
         split.heldout[name] = ([it.text for it in items], HARMFUL if name in HARMFUL_SETS else BENIGN)
         split.categories[name] = [it.category for it in items]
     return split

@@ -29,12 +29,15 @@ from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.pipeline.assemble import build_road
+from service.policy import NO_POLICY, load_policy
+from service.policy_watch import watch_policy
 from service.rails import build_rails, prompt_embedders
 from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
 from service.routes import admin, chat, grounding, guardrails, health, models, playground, retrieve
 from service.settings import Settings
 from service.state import Gateway
+from service.tenancy import Tenancy
 from service.tracing import get_tracer, make_tracer_provider
 
 logger = logging.getLogger(__name__)
@@ -46,6 +49,7 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
     """Build the gateway. `transport` and `embedder` let tests reuse or fault-inject real parts (an injected
     embedder serves every stage, the fact-check included)."""
     settings.refuse_unsafe()
+    policy = load_policy(settings.policy_file) if settings.policy_file is not None else NO_POLICY  # ValueError
     registry = registry or CollectorRegistry()
     metrics = Metrics.create(registry)
 
@@ -91,12 +95,17 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                                                redis_retry_s=settings.redis_retry_s),
                 admission=Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s),
                 collections=collections, catalog=catalog,
-                readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road)
-            logger.info("gateway ready: engine %s, index %s (%d chunks), collections: %s",
-                        settings.engine_url, settings.index_dir, len(index), ", ".join(collections.named) or "none")
+                readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road,
+                tenancy=Tenancy(road, rails, set(collections.named), metrics.policy_info, policy))
+            logger.info("gateway ready: engine %s, index %s (%d chunks), collections: %s, policy %s",
+                        settings.engine_url, settings.index_dir, len(index), ", ".join(collections.named) or "none",
+                        policy.label)
             every = settings.index_watch_s
             watches = [asyncio.create_task(follow_pointer(live_index, road.retrieval.rail_identity, every, metrics))
                        for live_index in collections.all().values()] if every > 0 else []
+            if settings.policy_file is not None and settings.policy_watch_s > 0:
+                watches.append(asyncio.create_task(watch_policy(gateway.tenancy, settings.policy_file,
+                                                                settings.policy_watch_s, metrics)))
             yield
             gateway.readiness.draining = True
             for watch in watches:
@@ -110,7 +119,8 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                   description="RAG + guardrails gateway with an OpenAI-compatible API.")
     install_error_handlers(app)
     for router in (chat.router, models.router, health.router, guardrails.router, retrieve.router,
-                   playground.router, grounding.router, admin.router, admin.collections_router):
+                   playground.router, grounding.router, admin.router, admin.collections_router,
+                   admin.policy_router):
         app.include_router(router)
     app.add_middleware(RequestMetricsMiddleware, metrics=metrics)
     app.add_middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes)

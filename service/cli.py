@@ -42,8 +42,13 @@ def _run_gateway(settings: Settings) -> None:
     3. what is still running then is cancelled (closing its engine requests), the lifespan closes, exit.
     A second signal skips the delay.
     """
-    try:  # before the heavy imports: a placeholder key fails in a blink, not after the models load
+    try:  # before the heavy imports: a placeholder key or a bad policy file fails in a blink, not after the models
         settings.refuse_unsafe()
+        if settings.policy_file is not None:
+            from service.collections import collection_names
+            from service.policy import load_policy
+
+            load_policy(settings.policy_file, set(collection_names(settings.index_dir)))
     except ValueError as exc:
         _refuse_to_start(exc)
     import threading

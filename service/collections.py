@@ -30,10 +30,7 @@ class Collections:
     @classmethod
     def open(cls, default: LiveIndex, make: Callable[[Path], LiveIndex]) -> Collections:
         """Load every collection under the default index's root that has a current snapshot."""
-        folder = default.root / FOLDER
-        found = sorted(p for p in folder.iterdir() if p.is_dir() and re.match(COLLECTION_NAME, p.name)
-                       and current_version(p)) if folder.is_dir() else []
-        return cls(default, {p.name: make(p) for p in found})
+        return cls(default, {name: make(default.root / FOLDER / name) for name in collection_names(default.root)})
 
     def get(self, name: str | None) -> LiveIndex:
         if name is None:
@@ -47,3 +44,10 @@ class Collections:
         everything: dict[str | None, LiveIndex] = {None: self.default}
         everything.update(self.named)
         return everything
+
+
+def collection_names(root: Path) -> list[str]:
+    """The named collections under an index root that have a current snapshot (those a gateway serves)."""
+    folder = root / FOLDER
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and re.match(COLLECTION_NAME, p.name)
+                  and current_version(p)) if folder.is_dir() else []

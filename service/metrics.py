@@ -34,6 +34,8 @@ class Metrics:
     circuit_transitions: Counter
     index_swaps: Counter
     rate_limit_bypasses: Counter
+    policy_reloads: Counter
+    policy_info: Gauge
 
     @classmethod
     def create(cls, registry: CollectorRegistry) -> Metrics:
@@ -77,6 +79,11 @@ class Metrics:
             rate_limit_bypasses=Counter("ragguard_rate_limit_bypass_total",
                                         "Requests limited per replica only because the shared store (Redis) "
                                         "failed.", ["reason"], registry=r),
+            policy_reloads=Counter("ragguard_policy_reloads_total",
+                                   "Policy file changes read (RAGGUARD_POLICY_FILE), by result: ok, or error (the "
+                                   "old policy serves on).", ["result"], registry=r),
+            policy_info=Gauge("ragguard_policy_info", "The policy served now: 1 for its name and version.",
+                              ["name", "version"], registry=r),
         )
 
     def count_usage(self, usage: dict[str, Any] | None) -> dict[str, int]:

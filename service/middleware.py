@@ -55,7 +55,8 @@ class BodyLimitMiddleware:
 
 
 class RequestMetricsMiddleware:
-    """Counts requests by route template and status; sets and echoes X-Request-ID."""
+    """Counts requests by route template and status; sets and echoes X-Request-ID, and after authentication
+    x-ragguard-policy (the policy the request was served under, service/deps.py)."""
 
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
@@ -68,6 +69,7 @@ class RequestMetricsMiddleware:
         headers = dict(scope["headers"])
         rid = headers.get(b"x-request-id", b"").decode("latin-1")[:64] or uuid.uuid4().hex
         token = request_id_var.set(rid)
+        state = scope.setdefault("state", {})  # request.state: authentication puts the policy's headers there
         started = time.perf_counter()
         status = 500
 
@@ -76,7 +78,8 @@ class RequestMetricsMiddleware:
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message.setdefault("headers", [])
-                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode("latin-1"))]
+                message["headers"] = [*message["headers"], (b"x-request-id", rid.encode("latin-1")),
+                                      *state.get("policy_headers", ())]
             await send(message)
 
         try:

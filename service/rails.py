@@ -72,3 +72,36 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
     else:
         rails.documents = DocumentRail(rules, classifier, settings.document_rail_threshold)
     return rails
+
+
+
+def tenant_rails(rails: Rails, settings: Settings, base: Settings) -> Rails:
+    """The running rails as a tenant's settings (service/policy.py) change them from `base`: rails turned off,
+    other thresholds (a rail of its own over the shared scorer), another PII mode. A rail off in `base` is not
+    loaded, so no tenant can turn it on (ValueError)."""
+    modes = settings.rail_modes
+    if turned_on := sorted(n for n, m in base.rail_modes.items() if m == "off" and modes.get(n) != "off"):
+        raise ValueError(f"rail_modes: {', '.join(turned_on)} is off in RAGGUARD_RAIL_MODES, so it is not loaded")
+    if settings.document_rail_mode != "off" and rails.documents is None:
+        raise ValueError("document_rail_mode: the document rail is off in RAGGUARD_DOCUMENT_RAIL_MODE")
+    chosen = [_thresholds(r, settings, base) for r in rails.input if modes.get(r.name) != "off"]
+    pii = rails.pii
+    if settings.pii_mode == "off":
+        pii = None
+    elif pii is None or (settings.pii_mode, settings.pii_entities) != (base.pii_mode, base.pii_entities):
+        pii = PIIRail({**DEFAULT_POLICY, **settings.pii_entities}, mode=settings.pii_mode,
+                      analyzer=pii.analyzer if pii is not None else None)
+    documents = None if settings.document_rail_mode == "off" else rails.documents
+    off = [n for n in rails.off if n not in ("pii", "indirect_injection")]
+    off += [r.name for r in rails.input if modes.get(r.name) == "off"]
+    off += (["pii"] if pii is None else []) + (["indirect_injection"] if documents is None else [])
+    return Rails(input=chosen, pii=pii, documents=documents, off=off)
+
+
+def _thresholds(rail: InputRail, settings: Settings, base: Settings) -> InputRail:
+    """`rail`, or one like it at the tenant's threshold (sharing the scorer, so no model is loaded again)."""
+    if isinstance(rail, HarmfulRail) and settings.harmful_threshold != base.harmful_threshold:
+        return HarmfulRail(rail.scorer, settings.harmful_threshold, taxonomy=rail.taxonomy)
+    if isinstance(rail, InjectionClassifierRail) and settings.injection_threshold != base.injection_threshold:
+        return InjectionClassifierRail(rail.scorer, settings.injection_threshold)
+    return rail

@@ -32,23 +32,31 @@ class TenantRateLimiter:
     def __init__(self, rate: str, redis_url: str = "", *, bypasses: Counter | None = None,
                  redis_timeout_s: float = 0.5, redis_retry_s: float = 5.0) -> None:
         self._item = parse(rate) if rate else None
+        self._parsed: dict[str, RateLimitItem | None] = {}  # per-tenant rates (service/policy.py), parsed once
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._shared = MovingWindowRateLimiter(storage_from_string("async+" + redis_url, wrap_exceptions=True)
                                                ) if redis_url else None
         self._bypasses, self._timeout_s, self._retry_s = bypasses, redis_timeout_s, redis_retry_s
         self._shared_down_until = -math.inf
 
-    async def hit(self, tenant: str) -> None:
-        """Count one request of `tenant`; raises RateLimited (429 with Retry-After) past the limit."""
-        if self._item is None:
+    async def hit(self, tenant: str, rate: str | None = None) -> None:
+        """Count one request of `tenant` against `rate` (None: the configured one; "": none, e.g. the tenant's
+        from the policy file); raises RateLimited (429 with Retry-After) past the limit."""
+        item = self._item if rate is None else self._parse(rate)
+        if item is None:
             return
-        limiter, allowed = self._shared, await self._shared_hit(self._item, tenant)
+        limiter, allowed = self._shared, await self._shared_hit(item, tenant)
         if allowed is None:  # no shared store, or it cannot answer now: this replica's own window
-            limiter, allowed = self._local, await self._local.hit(self._item, tenant)
+            limiter, allowed = self._local, await self._local.hit(item, tenant)
         if not allowed:
             assert limiter is not None
-            raise RateLimited(f"rate limit {self._item} exceeded for this key",
-                              headers={"Retry-After": str(await self._retry_after(limiter, tenant))})
+            raise RateLimited(f"rate limit {item} exceeded for this key",
+                              headers={"Retry-After": str(await self._retry_after(limiter, item, tenant))})
+
+    def _parse(self, rate: str) -> RateLimitItem | None:
+        if rate not in self._parsed:
+            self._parsed[rate] = parse(rate) if rate else None
+        return self._parsed[rate]
 
     async def _shared_hit(self, item: RateLimitItem, tenant: str) -> bool | None:
         """The shared window's answer; None without one, or while it fails (each such request counted)."""
@@ -68,11 +76,10 @@ class TenantRateLimiter:
             self._bypasses.labels(reason).inc()
         return None
 
-    async def _retry_after(self, limiter: MovingWindowRateLimiter, tenant: str) -> int:
-        assert self._item is not None
+    async def _retry_after(self, limiter: MovingWindowRateLimiter, item: RateLimitItem, tenant: str) -> int:
         try:
             with anyio.fail_after(self._timeout_s):
-                stats = await limiter.get_window_stats(self._item, tenant)
+                stats = await limiter.get_window_stats(item, tenant)
         except Exception:  # the store failed between the hit and this read: the whole window is an upper bound
-            return self._item.get_expiry()
+            return item.get_expiry()
         return max(1, math.ceil(stats.reset_time - time.time()))

@@ -178,6 +178,10 @@ class AuthSettings(BaseModel):
     redis_timeout_s: float = Field(default=0.5, gt=0)
     redis_retry_s: float = Field(default=5.0, ge=0)
     admin_tenants: list[str] = []  # tenants allowed /admin/index/* (any caller in dev mode)
+    # tenants and model aliases -> collections, models, rails, grounding, rate limit (service/policy.py, YAML);
+    # the file is read again when it changes (every policy_watch_s; 0: never), a bad one leaves the old serving
+    policy_file: Path | None = None
+    policy_watch_s: float = Field(default=2.0, ge=0)
 
 
 class Settings(ServerSettings, LimitSettings, EngineSettings, RetrievalSettings, RailSettings, GroundingSettings,

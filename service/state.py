@@ -16,6 +16,7 @@ from service.pipeline.road import Road
 from service.ratelimit import TenantRateLimiter
 from service.readiness import Readiness
 from service.settings import Settings
+from service.tenancy import Tenancy
 
 
 @dataclass
@@ -29,7 +30,8 @@ class Gateway:
     collections: Collections  # the default index and the named ones under INDEX_DIR/collections/
     catalog: ModelCatalog
     readiness: Readiness
-    road: Road
+    road: Road  # the Settings' road; a tenant in the policy file gets its own (tenancy.view(name).road)
+    tenancy: Tenancy  # the active policy (RAGGUARD_POLICY_FILE): each tenant's settings, road and allowances
 
     @property
     def index(self) -> LiveIndex:

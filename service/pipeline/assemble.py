@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from opentelemetry import trace as otel
 
 from guardrails.base import OutputRail
@@ -18,7 +20,7 @@ from service.pipeline.output import OutputCheck
 from service.pipeline.respond import Respond
 from service.pipeline.retrieval import Retrieval
 from service.pipeline.road import Road
-from service.rails import Rails
+from service.rails import Rails, tenant_rails
 from service.settings import Settings
 from service.work import CpuSlots
 
@@ -38,3 +40,13 @@ def build_road(settings: Settings, metrics: Metrics, tracer: otel.Tracer, embedd
         retrieval=Retrieval(settings, metrics, embedder, index, slots, rails.documents),
         generation=Generation(llm, output, clock, settings.check_during_generation),
         output=output, respond=Respond(settings, metrics), catalog=catalog)
+
+
+def tenant_road(road: Road, rails: Rails, settings: Settings) -> Road:
+    """`road` as one tenant's policy changes it (service/tenancy.py): the stages that read settings get the
+    tenant's (input rails, PII, retrieval and its document rail, the grounding policy), the rest are shared."""
+    mine = tenant_rails(rails, settings, road.settings)
+    inputs = replace(road.inputs, settings=settings, rails=mine.input, pii=mine.pii, off=mine.off)
+    retrieval = replace(road.retrieval, settings=settings, documents=mine.documents)
+    return replace(road, settings=settings, inputs=inputs, retrieval=retrieval,
+                   respond=replace(road.respond, settings=settings))

@@ -7,7 +7,8 @@ A swap or rollback writes the index root's `current` pointer after the new snaps
 replica follows it within RAGGUARD_INDEX_WATCH_S plus a snapshot load (service/index_watch.py). On a read-only
 index volume the change is made on this replica only: 200 with `pointer: "read-only, this replica only"`.
 
-/admin/collections/{name}/... does the same for a named collection (service/collections.py)."""
+/admin/collections/{name}/... does the same for a named collection (service/collections.py). GET /admin/policy:
+the policy served now (service/policy.py), its file, and the last reload refused since."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from service.state import Gateway
 
 router = APIRouter(prefix="/admin/index")
 collections_router = APIRouter(prefix="/admin/collections")
+policy_router = APIRouter(prefix="/admin/policy")
 
 
 class SwapRequest(BaseModel):
@@ -101,3 +103,14 @@ async def swap_collection(name: str, body: SwapRequest, gateway: GatewayDep, ten
 async def rollback_collection(name: str, gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
     _require_admin(gateway, tenant)
     return await _change(gateway, gateway.collections.get(name).rollback)
+
+
+@policy_router.get("")
+async def describe_policy(gateway: GatewayDep, tenant: TenantDep) -> dict[str, Any]:
+    _require_admin(gateway, tenant)
+    policy = gateway.tenancy.policy
+    return {"name": policy.name, "version": policy.version, "label": policy.label,
+            "file": str(gateway.settings.policy_file) if gateway.settings.policy_file else None,
+            "tenants": policy.model_dump(mode="json", exclude_unset=True)["tenants"] if policy.tenants else {},
+            "aliases": {name: alias.model_dump(mode="json") for name, alias in policy.aliases.items()},
+            "last_error": gateway.tenancy.last_error}

@@ -12,7 +12,7 @@ from opentelemetry.trace import StatusCode
 from sse_starlette import EventSourceResponse
 from starlette.types import Receive, Scope, Send
 
-from service.deps import GatewayDep, TenantDep
+from service.deps import GatewayDep, TenantDep, ViewDep
 from service.errors import GatewayError
 from service.metrics import Metrics
 from service.schemas import ChatCompletionChunk, ChatCompletionRequest
@@ -61,14 +61,16 @@ async def _sse(chunks: AsyncGenerator[ChatCompletionChunk, None], trace: Trace) 
              responses={400: {"description": "Invalid request, or blocked by an input rail "
                                               "(error.type = guardrail_violation, ragguard.rail names it)"}})
 async def chat_completions(request: ChatCompletionRequest, gateway: GatewayDep,
-                           tenant: TenantDep) -> JSONResponse | EventSourceResponse:
-    tenant.require_model(request.model)
+                           tenant: TenantDep, view: ViewDep) -> JSONResponse | EventSourceResponse:
+    tenant.require_model(request.model)  # the key's own models
+    # the policy file: a model alias becomes its engine model and collection; what the tenant may not use, 403
+    request.model, request.ragguard.collection = view.resolve(request.model, request.ragguard.collection)
     gateway.collections.get(request.ragguard.collection)  # an unknown collection: 404 before any work
     await gateway.catalog.require(request.model, unless_engine_down=True)  # an unknown model costs no rail work
     async with AsyncExitStack() as scope:
         scope.enter_context(_in_flight(gateway.metrics))
         await scope.enter_async_context(gateway.admission.slot())
-        reply = await gateway.road.run(request)  # the whole road; raises Blocked and the like before the engine
+        reply = await view.road.run(request)  # the tenant's road, whole; raises Blocked and the like before the engine
         scope.push(lambda _t, exc, _tb: gateway.road.clock.finish(reply.trace, exc))
         if reply.chunks is not None:
             return _HeldSSE(_sse(reply.chunks, reply.trace), scope.pop_all())

@@ -26,6 +26,7 @@ async def readyz(gateway: GatewayDep) -> JSONResponse:
     checks = await gateway.readiness.check(engine_max_age_s=gateway.settings.readyz_engine_ttl_s)
     if gateway.collections.named:  # each named collection's served snapshot (index_version: the default's)
         checks["collections"] = {name: index.version for name, index in gateway.collections.named.items()}
+    checks["policy"] = gateway.tenancy.policy.label  # the policy file's `<name>@<version>` served now
     return JSONResponse(checks, status_code=200 if checks["ready"] else 503)
 
 

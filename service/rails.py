@@ -80,6 +80,9 @@ def tenant_rails(rails: Rails, settings: Settings, base: Settings) -> Rails:
     other thresholds (a rail of its own over the shared scorer), another PII mode. A rail off in `base` is not
     loaded, so no tenant can turn it on (ValueError)."""
     modes = settings.rail_modes
+    if unknown := sorted(set(modes) - set(base.rail_modes) - {r.name for r in rails.input} - set(rails.off)):
+        raise ValueError(f"rail_modes: no rail {', '.join(unknown)} (have: "
+                         f"{', '.join(sorted({r.name for r in rails.input}))})")
     if turned_on := sorted(n for n, m in base.rail_modes.items() if m == "off" and modes.get(n) != "off"):
         raise ValueError(f"rail_modes: {', '.join(turned_on)} is off in RAGGUARD_RAIL_MODES, so it is not loaded")
     if settings.document_rail_mode != "off" and rails.documents is None:

@@ -90,7 +90,10 @@ class Tenancy:
     def load(self, path: Path) -> Policy:
         """Read, check and serve the policy in `path`; ValueError (one line) leaves the old one serving."""
         policy = load_policy(path, self._collections)
-        self.apply(policy)
+        try:
+            self.apply(policy)
+        except ValueError as exc:
+            raise ValueError(f"RAGGUARD_POLICY_FILE {path}: {exc}") from None
         return policy
 
     def apply(self, policy: Policy) -> None:

@@ -128,6 +128,10 @@ async def test_a_tenant_not_in_the_file_gets_the_defaults_and_the_policy_is_visi
     assert (await tenants.chat("ops", model="support-bot")).status_code == 200  # and every alias
     assert "reset button" in tenants.prompt()
 
+    body = {"model": "support-bot", "stream": True, "messages": [{"role": "user", "content": VACATION}]}
+    async with tenants.client.stream("POST", "/v1/chat/completions", json=body, headers=tenants.auth("support")) as s:
+        assert s.status_code == 200 and s.headers["x-ragguard-policy"] == "acme@7"  # a stream's headers too
+        assert "router.md" in "".join([line async for line in s.aiter_lines()])
     unauthenticated = await tenants.client.post("/v1/retrieve", json={"query": VACATION})
     assert unauthenticated.status_code == 401 and "x-ragguard-policy" not in unauthenticated.headers
     described = (await tenants.client.get("/admin/policy", headers=tenants.auth("ops"))).json()

@@ -5,7 +5,7 @@
     │   ├── ModelNotFound     404     invalid_request_error / model_not_found
     │   └── CollectionNotFound 404    invalid_request_error / collection_not_found
     ├── Unauthorized          401     authentication_error
-    ├── Forbidden             403     permission_error (the key's tenant may not use this model)
+    ├── Forbidden             403     permission_error (the tenant may not use this model or collection)
     ├── RateLimited           429     rate_limit_error (Retry-After set)
     ├── Overloaded            503     overloaded (admission queue full or timed out; Retry-After set)
     ├── PayloadTooLarge       413     invalid_request_error / payload_too_large

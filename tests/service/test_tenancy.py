@@ -145,3 +145,14 @@ async def test_a_tenant_not_in_the_file_gets_the_defaults_and_the_policy_is_visi
     assert (await tenants.client.get("/readyz")).json()["policy"] == "acme@7"
     text = (await tenants.client.get("/metrics")).text
     assert 'ragguard_policy_info{name="acme",version="7"} 1.0' in text.splitlines()
+
+
+async def test_a_tenant_gets_the_rate_limit_of_its_section(make_settings: Callable, gateway: Callable,
+                                                            tmp_path: Path) -> None:
+    """dev mode's tenant `dev` limited to 2 a minute by the policy, over a gateway limit of 600 a minute."""
+    path = tmp_path / "policy.yaml"
+    path.write_text("name: acme\nversion: 1\ntenants:\n  dev: {rate_limit: 2/minute}\n")
+    async with gateway(make_settings(rate_limit="600/minute", policy_file=path)) as client:
+        statuses = [(await client.post("/v1/retrieve", json={"query": VACATION})) for _ in range(3)]
+    assert [r.status_code for r in statuses] == [200, 200, 429]
+    assert statuses[2].headers["x-ragguard-policy"] == "acme@1" and "Retry-After" in statuses[2].headers

@@ -29,7 +29,7 @@ from service.llm import OpenAIEngineClient, make_http_client
 from service.metrics import Metrics
 from service.middleware import BodyLimitMiddleware, RequestMetricsMiddleware
 from service.pipeline.assemble import build_road
-from service.policy import NO_POLICY, load_policy
+from service.policy import load_policy
 from service.policy_watch import watch_policy
 from service.rails import build_rails, prompt_embedders
 from service.ratelimit import TenantRateLimiter
@@ -49,7 +49,8 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
     """Build the gateway. `transport` and `embedder` let tests reuse or fault-inject real parts (an injected
     embedder serves every stage, the fact-check included)."""
     settings.refuse_unsafe()
-    policy = load_policy(settings.policy_file) if settings.policy_file is not None else NO_POLICY  # ValueError
+    if settings.policy_file is not None:
+        load_policy(settings.policy_file)  # a bad file is a ValueError here, before any model loads
     registry = registry or CollectorRegistry()
     metrics = Metrics.create(registry)
 
@@ -96,10 +97,12 @@ def create_app(settings: Settings, *, registry: CollectorRegistry | None = None,
                 admission=Admission(settings.max_in_flight, settings.max_queue, settings.queue_timeout_s),
                 collections=collections, catalog=catalog,
                 readiness=Readiness(catalog, index, embedder_warm=True, breaker=llm.breaker), road=road,
-                tenancy=Tenancy(road, rails, set(collections.named), metrics.policy_info, policy))
+                tenancy=Tenancy(road, rails, set(collections.named), metrics.policy_info))
+            if settings.policy_file is not None:  # checked against the collections and rails now loaded
+                await to_thread.run_sync(gateway.tenancy.load, settings.policy_file)
             logger.info("gateway ready: engine %s, index %s (%d chunks), collections: %s, policy %s",
                         settings.engine_url, settings.index_dir, len(index), ", ".join(collections.named) or "none",
-                        policy.label)
+                        gateway.tenancy.policy.label)
             every = settings.index_watch_s
             watches = [asyncio.create_task(follow_pointer(live_index, road.retrieval.rail_identity, every, metrics))
                        for live_index in collections.all().values()] if every > 0 else []

@@ -74,7 +74,6 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
     return rails
 
 
-
 def tenant_rails(rails: Rails, settings: Settings, base: Settings) -> Rails:
     """The running rails as a tenant's settings (service/policy.py) change them from `base`: rails turned off,
     other thresholds (a rail of its own over the shared scorer), another PII mode. A rail off in `base` is not

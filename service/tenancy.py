@@ -4,7 +4,6 @@ request keeps the view it was authenticated under, even if the policy changes be
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,8 +15,6 @@ from service.pipeline.road import Road
 from service.policy import ALL, DEFAULT_COLLECTION, NO_POLICY, Alias, Policy, TenantRules, load_policy
 from service.rails import Rails
 from service.settings import Settings
-
-logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)

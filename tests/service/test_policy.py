@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,3 +84,12 @@ def test_the_gateway_refuses_to_start_on_a_bad_policy_in_one_line(tmp_path: Path
     assert done.returncode == 2, done.stderr
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1 and "tenants.hr.collections: no collection 'hr'" in lines[0], done.stderr
+
+
+async def test_a_rail_the_gateway_does_not_run_fails_the_start_naming_the_file(
+        tmp_path: Path, make_settings: Callable, gateway: Callable) -> None:
+    """Rail names are known once the rails load: the lifespan refuses to start, the message names file and key."""
+    path = _file(tmp_path, "name: acme\nversion: 1\ntenants:\n  dev: {rail_modes: {harmfull: flag}}\n")
+    with pytest.raises(ValueError, match=r"RAGGUARD_POLICY_FILE .*: tenants\.dev: rail_modes: no rail harmfull"):
+        async with gateway(make_settings(policy_file=path)):
+            pass

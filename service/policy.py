@@ -32,6 +32,7 @@ DEFAULT_COLLECTION = "default"  # the index root's own collection (a request tha
 LABEL = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 Label = Annotated[str, BeforeValidator(lambda v: str(v) if isinstance(v, int) else v), Field(pattern=LABEL)]
 CollectionRef = Annotated[str, Field(pattern=COLLECTION_NAME + "|^\\*$")]
+TenantName = Annotated[str, Field(pattern=r"^[\x21-\x7e]{1,64}$")]  # a keys-file tenant; sent in a header
 
 
 class Overrides(BaseModel):
@@ -88,7 +89,7 @@ class Policy(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: Label
     version: Label
-    tenants: dict[str, TenantRules] = {}
+    tenants: dict[TenantName, TenantRules] = {}
     aliases: dict[str, Alias] = {}
 
     @property

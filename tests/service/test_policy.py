@@ -54,6 +54,7 @@ def test_a_good_file_gives_each_tenant_its_settings_over_the_defaults(tmp_path: 
     (GOOD.replace("name: acme", "name: acme corp"), "name: String should match pattern"),
     (GOOD.replace("version: 3\n", ""), "version: Field required"),
     (GOOD + "owner: hr-team\n", "owner: Extra inputs are not permitted"),
+    (GOOD.replace("  support:", "  support team:"), "tenants.support team.[key]: String should match pattern"),
     (GOOD.replace("collections: [hr]", "collections: [finance]"),
      "tenants.hr.collections: no collection 'finance' (have: default, hr, support)"),
     (GOOD.replace("collection: hr", "collection: legal"), "aliases.hr-assistant.collection: no collection 'legal'"),

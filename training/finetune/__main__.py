@@ -20,12 +20,13 @@ def train(
     train_size: int | None = typer.Option(None, help="Override the number of training examples."),
     epochs: int | None = typer.Option(None, help="Override the number of epochs."),
     max_steps: int | None = typer.Option(None, help="Timing run: stop after N steps (no checkpoint, no adapter)."),
+    stop_at: int | None = typer.Option(None, help="Save the adapter at step N of the schedule (resumable later)."),
 ) -> None:
     """Train the adapter and save it (PEFT format + model card); resumes from the last checkpoint."""
     from training.finetune.train import train as run
 
     cfg = FinetuneConfig.load(config, data_dir=data_dir, out_dir=out_dir, train_size=train_size, epochs=epochs)
-    typer.echo(f"written to {run(cfg, max_steps=max_steps)}")
+    typer.echo(f"written to {run(cfg, max_steps=max_steps, stop_at=stop_at)}")
 
 
 @app.command()

@@ -38,11 +38,19 @@ def _docs_table(docs: dict) -> str:  # type: ignore[type-arg]
                                "the expected file was among the sources shown.")
 
 
+def _stopped(train: dict) -> str:  # type: ignore[type-arg]
+    """" (stopped at step N of M)" for an adapter saved before the end of its schedule, else ""."""
+    total = train.get("schedule_steps")
+    return f" (saved at step {train.get('steps')} of a {total}-step schedule)" if total and total != train.get(
+        "steps") else ""
+
+
 def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg]
     """The Training and Data bullets: what this adapter was trained on, how long, how it was split."""
     layers = f"layers {cfg.lora.first_layer}-17" if cfg.lora.first_layer else "all 18 layers"
     run = (f"- **Training**: `python -m training.finetune train` ({train.get('train_examples', cfg.train_size)} "
-           f"examples, {cfg.epochs} epoch(s), {train.get('steps', '?')} steps of {cfg.batch_size}, seed {cfg.seed}, "
+           f"examples, {cfg.epochs} epoch(s), {train.get('steps', '?')} steps of {cfg.batch_size}"
+           f"{_stopped(train)}, seed {cfg.seed}, "
            f"LoRA r={cfg.lora.r} alpha={cfg.lora.alpha} on {', '.join(cfg.lora.target_modules)} of {layers}, "
            f"lr {cfg.learning_rate}, at most {cfg.max_tokens} tokens a sequence, {cfg.device} with {cfg.threads} "
            f"thread(s), {train.get('train_seconds', '?')} s wall time). Loss only on answer tokens.")

@@ -83,9 +83,10 @@ def _order(n: int, seed: int, epoch: int) -> list[int]:
     return random.Random(seed * 1000 + epoch).sample(range(n), n)
 
 
-def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = None) -> Path:
+def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = None, stop_at: int | None = None) -> Path:
     """Train (resuming from cfg's checkpoint folder), evaluate held-out answer loss (base vs adapter), save the
-    adapter with its model card. max_steps stops early (timing runs) without saving an adapter."""
+    adapter with its model card. max_steps stops early (timing runs) without saving an adapter; stop_at saves the
+    adapter at that step of the schedule (a session's share of a longer run; the checkpoint resumes it later)."""
     from peft import LoraConfig, get_peft_model
 
     from training.finetune import checkpoint
@@ -122,7 +123,8 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     step0, spent0, cpu0 = step, spent, time.process_time()
     bar = tqdm(total=steps, initial=step, desc="train", disable=not progress)
     last = time.monotonic()
-    while step < (steps if max_steps is None else min(steps, max_steps)):
+    end = min(steps, max_steps or steps, stop_at or steps)
+    while step < end:
         order = _order(len(encoded), cfg.seed, step // per_epoch)
         at = (step % per_epoch) * cfg.batch_size
         batch = [encoded[i] for i in order[at:at + cfg.batch_size]]
@@ -157,7 +159,8 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     out = cfg.adapter_dir
     model.peft_config["default"].base_model_name_or_path = BASE_MODEL_ID
     model.save_pretrained(out)
-    metrics = {"data": cfg.data, "train_examples": len(encoded), "held_out_examples": len(held), "steps": steps,
+    metrics = {"data": cfg.data, "train_examples": len(encoded), "held_out_examples": len(held), "steps": step,
+               "schedule_steps": steps,
                "train_seconds": round(spent, 1), "wall_seconds_this_run": round(time.monotonic() - started, 1),
                "device": cfg.device, "threads": cfg.threads,
                "held_out_answer_loss": {"base": round(base_loss, 4), "adapter": round(adapter_loss, 4)}}

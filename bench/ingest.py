@@ -50,8 +50,11 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), a
         for article in data:
             for para in article["paragraphs"]:
                 (src / f"{para['document_id']}.txt").write_text(para["context"])
-        texts = [c.text for c in ingest(src, emb, progress=False)[0]]
-        emb.embed(texts[:32])  # warm up
+        chunks = ingest(src, emb, progress=False)[0]
+        texts = [c.text for c in chunks]
+        emb.embed(texts[:32])  # warm up, the scan's sessions and tokenizers too (the raw side is warm as well)
+        if scanner is not None:
+            scanner.scan_chunks(chunks[:8])
         build_rates, raw_rates, scan_shares = [], [], []
         for _ in range(rounds):  # the raw embedder right before and right after each build: both see the same load
             before = _timed(emb.embed, texts)

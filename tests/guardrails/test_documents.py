@@ -3,9 +3,10 @@
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from guardrails.documents import RECHECK_DRIFT, DocumentRail, document_rail
+from guardrails.documents import RECHECK_DRIFT, DocumentRail, document_rail, embed_by_length
 from index.base import Chunk, Embedder, Hit, StoredVerdict
 from index.embedder import SentenceTransformerEmbedder, load_embedder
 
@@ -58,6 +59,14 @@ def test_scan_chunks_matches_the_request_time_verdicts(rail: DocumentRail) -> No
     stored = rail.scan_chunks(chunks)
     assert [s.blocked for s in stored] == [False, True] and {s.rail for s in stored} == {rail.identity}
     assert [v.blocked for v in rail.scan([Hit(replace(c, id=c.id + "x"), 1.0) for c in chunks])] == [False, True]
+
+
+def test_windows_embedded_by_token_count_keep_their_order(embedder: SentenceTransformerEmbedder) -> None:
+    """The scan embeds a batch's windows one token count at a time: every vector still lands on its own text."""
+    texts = ["Restart the pod.", BENIGN, "Check /readyz.", PLANTED, "Restart the pod now.", "Done."]
+    grouped = embed_by_length(embedder, texts)
+    assert len({len(embedder.tokenizer(t)["input_ids"]) for t in texts}) >= 4  # several groups, interleaved
+    assert np.allclose(grouped, np.vstack([embedder.embed([t]) for t in texts]), atol=1e-5)
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guardrails.documents import RECHECK_DRIFT, DocumentRail, document_rail, embed_by_length
+from guardrails.documents import LENGTH_RUN, RECHECK_DRIFT, DocumentRail, document_rail, embed_by_length
 from index.base import Chunk, Embedder, Hit, StoredVerdict
 from index.embedder import SentenceTransformerEmbedder, load_embedder
 
@@ -62,11 +62,11 @@ def test_scan_chunks_matches_the_request_time_verdicts(rail: DocumentRail) -> No
 
 
 def test_windows_embedded_by_token_count_keep_their_order(embedder: SentenceTransformerEmbedder) -> None:
-    """The scan embeds a batch's windows one token count at a time: every vector still lands on its own text."""
-    texts = ["Restart the pod.", BENIGN, "Check /readyz.", PLANTED, "Restart the pod now.", "Done."]
-    grouped = embed_by_length(embedder, texts)
-    assert len({len(embedder.tokenizer(t)["input_ids"]) for t in texts}) >= 4  # several groups, interleaved
-    assert np.allclose(grouped, np.vstack([embedder.embed([t]) for t in texts]), atol=1e-5)
+    """The scan embeds its windows sorted by token count: every vector still lands on its own text."""
+    texts = [f"Restart pod {'number ' * i}{i}." for i in range(12)] + [BENIGN, "Done.", PLANTED]
+    texts = texts[::-2] + texts[::2]  # lengths interleaved, so sorting moves them
+    assert len(texts) > LENGTH_RUN
+    assert np.allclose(embed_by_length(embedder, texts), np.vstack([embedder.embed([t]) for t in texts]), atol=1e-5)
 
 
 @pytest.fixture(scope="module")

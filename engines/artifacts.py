@@ -5,6 +5,7 @@ Each is reused when present and rebuilt by the scripts beside this file when not
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import subprocess
@@ -70,13 +71,17 @@ class Artifacts:
                             str(self.hf_model)], check=True)
         return self.hf_model
 
-    def adapter_gguf(self, name: str) -> Path:
-        return self.cache / "adapters" / f"{name}.gguf"
+    def adapter_gguf(self, name: str, weights: Path) -> Path:
+        """The GGUF of these adapter weights: named by their content, so two adapters served under one name at
+        different times (a candidate and the shipped one) never share a stale conversion."""
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
+        return self.cache / "adapters" / f"{name}-{digest}.gguf"
 
     def ensure_adapter_gguf(self, name: str, peft_dir: Path) -> Path:
-        """The PEFT adapter converted to a GGUF LoRA for llama-server (redone when the adapter changes)."""
-        out, weights = self.adapter_gguf(name), resolve_adapter(peft_dir) / "adapter_model.safetensors"
-        if not out.exists() or out.stat().st_mtime < weights.stat().st_mtime:
+        """The PEFT adapter converted to a GGUF LoRA for llama-server (once per adapter content)."""
+        weights = resolve_adapter(peft_dir) / "adapter_model.safetensors"
+        out = self.adapter_gguf(name, weights)
+        if not out.exists():
             src = self.llama_server.parent.parent / "src" / "llama.cpp"
             out.parent.mkdir(parents=True, exist_ok=True)
             tmp = out.with_suffix(".tmp")

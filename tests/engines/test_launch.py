@@ -33,3 +33,17 @@ def test_llama_command_binds_loopback_and_passes_template_file(tmp_path: Path) -
 
 def test_vllm_env_reports_no_usage() -> None:
     assert vllm_env(2)["VLLM_NO_USAGE_STATS"] == "1"
+
+
+def test_adapter_gguf_is_named_by_content_so_a_name_never_serves_stale_weights(tmp_path: Path) -> None:
+    art = Artifacts(tmp_path / "cache")
+    one, two = tmp_path / "shipped", tmp_path / "candidate"
+    for folder, data in ((one, b"shipped weights"), (two, b"candidate weights")):
+        folder.mkdir()
+        (folder / "adapter_model.safetensors").write_bytes(data)
+    paths = {art.adapter_gguf("gemma-3-270m-ragguard", f / "adapter_model.safetensors") for f in (one, two)}
+    assert len(paths) == 2
+    done = art.adapter_gguf("gemma-3-270m-ragguard", one / "adapter_model.safetensors")
+    done.parent.mkdir(parents=True)
+    done.touch()
+    assert art.ensure_adapter_gguf("gemma-3-270m-ragguard", one) == done  # converted once, reused

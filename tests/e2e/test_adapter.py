@@ -6,10 +6,14 @@ import httpx
 import pytest
 from openai import OpenAI
 
+from engines.artifacts import Artifacts
+from models import MODELS_DIR
+from service.settings import Settings
 from tests.conftest import MODEL
 from tests.e2e.road import QUESTION
 
 ADAPTER = "gemma-3-270m-ragguard"
+ADAPTER_DIR = MODELS_DIR / "adapters" / ADAPTER
 
 
 def answers_by_model(base: str, max_tokens: int) -> dict[str, str]:
@@ -29,7 +33,8 @@ def answers_by_model(base: str, max_tokens: int) -> dict[str, str]:
 @pytest.mark.llama
 def test_llama_serves_base_and_adapter(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
     loaded = httpx.get(f"{llama_engine}/lora-adapters").json()
-    assert [a["path"].rsplit("/", 1)[-1] for a in loaded] == [f"{ADAPTER}.gguf"]
+    shipped = Artifacts(Settings().cache_dir).adapter_gguf(ADAPTER, ADAPTER_DIR / "adapter_model.safetensors")
+    assert [a["path"].rsplit("/", 1)[-1] for a in loaded] == [shipped.name]  # the shipped weights' conversion
     answers = answers_by_model(gateway_process(llama_engine), max_tokens=48)
     assert answers[MODEL] != answers[ADAPTER]  # the adapter really was applied to its requests
 

@@ -43,7 +43,17 @@ def data(
     cfg = FinetuneConfig.load(config, data_dir=data_dir)
     if rebuild and cfg.data_cache.exists():
         shutil.rmtree(cfg.data_cache)
-    typer.echo(summary(*cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share)))
+    typer.echo(summary(*cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs)))
+
+
+@app.command()
+def techdocs(products: int = typer.Option(300, help="Made-up services, one README each."),
+             out: Path = typer.Option(Path("var/finetune/techdocs"), help="Where the READMEs and questions go."),
+             seed: int = typer.Option(0)) -> None:
+    """Write synthetic technical READMEs and their questions (answerable examples in the docs set's domain)."""
+    from training.finetune.tech_docs import write
+
+    typer.echo(f"{products} READMEs and {write(products, out, seed)} questions in {out}")
 
 
 @app.command("eval")

@@ -25,6 +25,8 @@ class FinetuneConfig(BaseModel):
     data: Literal["serving", "pairs"] = "serving"
     data_cache: Path = Path("var/finetune/data")  # serving examples, built once (`python -m training.finetune data`)
     held_out_share: float = Field(default=0.1, gt=0.0, lt=1.0)  # serving: share of corpus documents held out
+    # serving: synthetic technical READMEs (tech_docs.py) added to the corpus; give them their own data_cache
+    tech_docs: int = Field(default=0, ge=0)
     checkpoint_dir: Path = Path("var/finetune/checkpoints")
     checkpoint_every: int = Field(default=25, ge=1)  # optimizer steps between checkpoints (resume from the last)
     base_model: Path | None = None

@@ -9,6 +9,9 @@ hits it really gets:
   (PubMedQA: the yes/no/maybe decision, then the sentence closest to the expert's conclusion);
 - gold chunk not retrieved, or a TruthfulQA question (no corpus holds its answer): REFUSAL.
 
+With `tech_products` (config `tech_docs`), synthetic technical READMEs (tech_docs.py: ports, settings tables,
+commands, endpoints) join the corpus with their questions, answered by a sentence that states the README's value.
+
 The split is by source document: a held-out document's questions are held out, and training questions are
 retrieved from an index without the held-out documents, so no training example shows a held-out document.
 The docs Q&A set (docs_qa.jsonl) is never trained on: docs/ chunks appear only as distractors, and a training
@@ -30,6 +33,7 @@ import numpy as np
 from index.chunking import Chunk, Document, chunk_document, dedup
 from training.finetune.data import COVIDQA, PUBMEDQA, REFUSAL, Example, Passage, words
 from training.finetune.docs_eval import DOCS_QA, load_docs_qa
+from training.finetune.tech_docs import corpus as tech_corpus
 
 logger = logging.getLogger(__name__)
 TRUTHFULQA = Path("retrieval/truthfulqa/TruthfulQA.csv")
@@ -37,7 +41,7 @@ DOCS_DIR = Path(__file__).resolve().parents[2] / "docs"
 _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _MAX_SENTENCE = 300
 _REFERENCE = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
-SPLIT_PREFIXES = ("pubmedqa", "covidqa", "truthfulqa")
+SPLIT_PREFIXES = ("pubmedqa", "covidqa", "truthfulqa", "techdocs")
 
 
 def held_out(key: str, share: float) -> bool:
@@ -106,12 +110,13 @@ def answer_for(q: dict, hits: list[Chunk]) -> tuple[str, str, int]:  # type: ign
     """(answer, short answer for scoring, cited number) from the hits; ("REFUSAL", "", 0) without the gold."""
     if q["source"] is None:
         return REFUSAL, "", 0
-    if "span" in q:  # COVID-QA: the sentence of the chunk that holds the answer span
+    if "span" in q:  # COVID-QA: the sentence of the chunk that holds the answer span (techdocs: its own sentence)
         start, end = q["span"]
         for n, c in enumerate(hits, start=1):
             if c.source == q["source"] and c.start <= start and end <= c.end + 1:
                 at = start - c.start
-                sentence = next((s for s0, s in reversed(_sentences(c.text)) if s0 <= at), q["short"])
+                sentence = q.get("sentence") or next((s for s0, s in reversed(_sentences(c.text)) if s0 <= at),
+                                                     q["short"])
                 if len(sentence) > _MAX_SENTENCE or q["short"].lower() not in sentence.lower():
                     sentence = q["short"][0].upper() + q["short"][1:]
                 return _cite(sentence, n), q["short"], n
@@ -132,8 +137,9 @@ def answer_for(q: dict, hits: list[Chunk]) -> tuple[str, str, int]:  # type: ign
 
 
 def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
-          limit_docs: int | None = None) -> tuple[list[Example], list[Example]]:
-    """(train, held-out) examples over the real chunker, embedder, retriever and prompt."""
+          limit_docs: int | None = None, tech_products: int = 0) -> tuple[list[Example], list[Example]]:
+    """(train, held-out) examples over the real chunker, embedder, retriever and prompt; `tech_products` synthetic
+    technical READMEs (tech_docs.py) join the corpus with their questions, split by README like the others."""
     from index.build import offsets_for
     from index.embedder import embed_each, load_embedder
     from index.hybrid import Fusion
@@ -149,7 +155,8 @@ def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
         pub_docs, cov_docs = pub_docs[:limit_docs], cov_docs[:max(1, limit_docs // 10)]
         keep = {d.source for d in pub_docs + cov_docs}
         pub_q, cov_q = [q for q in pub_q if q["source"] in keep], [q for q in cov_q if q["source"] in keep]
-    questions = pub_q + cov_q + truthfulqa_questions(data_dir / TRUTHFULQA)[:limit_docs or None]
+    tech_docs, tech_q = tech_corpus(tech_products) if tech_products else ([], [])
+    questions = pub_q + cov_q + tech_q + truthfulqa_questions(data_dir / TRUTHFULQA)[:limit_docs or None]
     docs_questions = {_question_key(q.question) for q in load_docs_qa(DOCS_QA)}
     questions = [q for q in questions if _question_key(q["question"]) not in docs_questions]
 
@@ -160,7 +167,8 @@ def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
     embedder = load(False)
     query_embedder, _ = prompt_embedders(settings, load)
     offsets = offsets_for(embedder)
-    chunks, _ = dedup(c for d in [*pub_docs, *cov_docs, *docs_corpus()] for c in chunk_document(d, 200, 40, offsets))
+    corpus = [*pub_docs, *cov_docs, *tech_docs, *docs_corpus()]
+    chunks, _ = dedup(c for d in corpus for c in chunk_document(d, 200, 40, offsets))
     logger.info("embedding %d chunks", len(chunks))
     vectors = embedder.embed([c.text for c in chunks])
     fusion = Fusion(settings.rrf_k, settings.rrf_dense_weight, settings.rrf_bm25_weight, method=settings.fusion,
@@ -194,10 +202,11 @@ def load(path: Path) -> list[Example]:
     return [Example(**{**r, "passages": [Passage(**p) for p in r["passages"]]}) for r in rows]
 
 
-def cached(data_dir: Path, cache: Path, held_out_share: float = 0.1) -> tuple[list[Example], list[Example]]:
+def cached(data_dir: Path, cache: Path, held_out_share: float = 0.1,
+           tech_products: int = 0) -> tuple[list[Example], list[Example]]:
     """The serving examples from `cache` (train.jsonl, held_out.jsonl), built there first when missing."""
     if not (cache / "held_out.jsonl").exists():
-        train, held = build(data_dir, held_out_share=held_out_share)
+        train, held = build(data_dir, held_out_share=held_out_share, tech_products=tech_products)
         save(train, cache / "train.jsonl")
         save(held, cache / "held_out.jsonl")
     return load(cache / "train.jsonl"), load(cache / "held_out.jsonl")

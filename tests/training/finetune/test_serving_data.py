@@ -61,3 +61,14 @@ def test_split_by_document_and_docs_set_never_trained(splits) -> None:  # type: 
 def test_examples_round_trip_through_the_cache(splits, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     save(splits[0], tmp_path / "train.jsonl")
     assert load(tmp_path / "train.jsonl") == splits[0]
+
+
+def test_synthetic_technical_readmes_join_the_corpus_split_by_readme() -> None:
+    train, held = build(DATA, limit_docs=10, held_out_share=0.25, tech_products=8)
+    tech = [e for e in train + held if e.source == "techdocs"]
+    answered = [e for e in tech if e.answerable]
+    assert len(tech) >= 8 * 9 and len(answered) >= len(tech) // 2  # most golds are retrieved among 8 look-alikes
+    for ex in answered:
+        assert ex.short.lower() in ex.answer.lower() and ex.meta["shown"][ex.cited - 1] == ex.meta["gold"]
+    held_docs = {e.meta["gold"] for e in held if e.source == "techdocs"}
+    assert not {s for e in train for s in e.meta["shown"]} & held_docs

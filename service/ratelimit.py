@@ -31,8 +31,8 @@ logger = logging.getLogger(__name__)
 class TenantRateLimiter:
     def __init__(self, rate: str, redis_url: str = "", *, bypasses: Counter | None = None,
                  redis_timeout_s: float = 0.5, redis_retry_s: float = 5.0) -> None:
-        self._item = parse(rate) if rate else None
-        self._parsed: dict[str, RateLimitItem | None] = {}  # per-tenant rates (service/policy.py), parsed once
+        self._parsed: dict[str, RateLimitItem | None] = {}  # each rate (per-tenant ones: the policy) parsed once
+        self._item = self._parse(rate)
         self._local = MovingWindowRateLimiter(MemoryStorage())
         self._shared = MovingWindowRateLimiter(storage_from_string("async+" + redis_url, wrap_exceptions=True)
                                                ) if redis_url else None

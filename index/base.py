@@ -63,12 +63,26 @@ class VectorIndex(Protocol):
     def __len__(self) -> int: ...
 
 
+class PieceGate(Protocol):
+    """Clears pieces of a chunk that need no scan, from the index pass's own token states pooled per piece."""
+
+    def reads(self, embedder: object) -> bool: ...  # whether this embedder's pass gives it its states
+
+    def spans(self, text: str) -> list[tuple[int, int]]: ...  # the character span of each piece
+
+    def cleared(self, pooled: np.ndarray) -> frozenset[int]: ...  # pieces (by index) that need no scan
+
+
 class ChunkScanner(Protocol):
     """Scans chunks (their text and whatever else of them reaches the engine's prompt) for instructions."""
 
     identity: str  # changes whenever the verdicts could: model, thresholds, rules
 
-    def scan_chunks(self, chunks: list[Chunk]) -> list[StoredVerdict]: ...
+    @property
+    def gate(self) -> PieceGate | None: ...  # the index pass hands it its states, when there is one
+
+    def scan_chunks(self, chunks: list[Chunk], cleared: list[frozenset[int]] | None = None
+                    ) -> list[StoredVerdict]: ...
 
 
 class Reranker(Protocol):

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-from index.base import Chunk, ChunkScanner, Embedder, StoredVerdict
+from index.base import Chunk, ChunkScanner, Embedder, PieceGate, StoredVerdict
 from index.chunking import TokenOffsets, chunk_document, dedup, tokenizer_offsets, word_offsets
 from index.families import IndexKind
 from index.loaders import LoadFailure, document_files, load_file
@@ -38,6 +38,7 @@ class BuildReport:
     scanned: int = 0  # chunks the document rail scanned in this run (new, changed, or scanned by another rail)
     flagged: int = 0  # chunks of the snapshot whose stored verdict found instructions
     scan_seconds: float = 0.0
+    cleared: dict[str, frozenset[int]] = field(default_factory=dict)  # chunk id -> pieces the gate cleared
     failures: list[LoadFailure] = field(default_factory=list)
     snapshot: Path | None = None
 
@@ -58,8 +59,9 @@ def _progress(enabled: bool) -> Progress:
 
 
 def ingest(src: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens: int = 40,
-           progress: bool = True) -> tuple[list[Chunk], np.ndarray, BuildReport]:
-    """Read every file under src (bad ones reported, skipped), chunk, dedup, embed."""
+           progress: bool = True, gate: PieceGate | None = None) -> tuple[list[Chunk], np.ndarray, BuildReport]:
+    """Read every file under src (bad ones reported, skipped), chunk, dedup, embed; with a `gate` the embedding
+    pass also pools its token states per piece and the report keeps the pieces the gate cleared."""
     started = time.perf_counter()
     report = BuildReport()
     offsets = offsets_for(embedder)
@@ -80,15 +82,27 @@ def ingest(src: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens:
         embedding = bar.add_task("embedding chunks", total=len(chunks))
         parts: list[np.ndarray] = []
         embed_started = time.perf_counter()
+        gate = gate if gate is not None and gate.reads(embedder) else None
         for i in range(0, len(chunks), EMBED_BLOCK):
             block = chunks[i:i + EMBED_BLOCK]
-            parts.append(embedder.embed([c.text for c in block]))
+            parts.append(_embed(embedder, block, gate, report.cleared))
             bar.advance(embedding, len(block))
         report.embed_seconds = time.perf_counter() - embed_started
     vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
     report.chunks, report.tokens = len(chunks), sum(c.tokens for c in chunks)
     report.seconds = time.perf_counter() - started
     return chunks, vectors, report
+
+
+def _embed(embedder: Embedder, block: list[Chunk], gate: PieceGate | None,
+           cleared: dict[str, frozenset[int]]) -> np.ndarray:
+    """The block's vectors; with a gate, also the pieces it clears from the same pass's states (into `cleared`)."""
+    texts = [c.text for c in block]
+    if gate is None:
+        return embedder.embed(texts)
+    vectors, pooled = embedder.embed_spans(texts, [gate.spans(t) for t in texts])  # type: ignore[attr-defined]
+    cleared.update((c.id, gate.cleared(p)) for c, p in zip(block, pooled, strict=True))
+    return vectors
 
 
 def scan(index: FaissIndex, scanner: ChunkScanner, report: BuildReport, progress: bool = True,
@@ -102,8 +116,11 @@ def scan(index: FaissIndex, scanner: ChunkScanner, report: BuildReport, progress
     verdicts: dict[int, StoredVerdict] = {}
     with _progress(progress) as bar, ThreadPoolExecutor(max(workers, 1), thread_name_prefix="scan") as pool:
         task = bar.add_task("scanning chunks", total=len(todo))
-        for block, found in zip(blocks, pool.map(lambda b: scanner.scan_chunks([c for _, c in b]), blocks),
-                                strict=True):
+        def work(block: list[tuple[int, Chunk]]) -> list[StoredVerdict]:
+            return scanner.scan_chunks([c for _, c in block],
+                                       [report.cleared.get(c.id, frozenset()) for _, c in block])
+
+        for block, found in zip(blocks, pool.map(work, blocks), strict=True):
             verdicts.update(zip((n for n, _ in block), found, strict=True))
             bar.advance(task, len(block))
     index.set_verdicts(verdicts, scanner.identity, len(todo))
@@ -116,7 +133,8 @@ def build_index(src: Path, out: Path, embedder: Embedder, max_tokens: int = 200,
     """Ingest src and publish it as a new snapshot under the index root `out` (made current). With a `scanner`
     every chunk's verdict is stored in the snapshot; without one the gateway scans chunks at request time."""
     started = time.perf_counter()
-    chunks, vectors, report = ingest(src, embedder, max_tokens, overlap_tokens, progress)
+    chunks, vectors, report = ingest(src, embedder, max_tokens, overlap_tokens, progress,
+                                     scanner.gate if scanner is not None else None)
     chunking = {"max_tokens": max_tokens, "overlap_tokens": overlap_tokens,
                 "unit": "embedder tokens" if offsets_for(embedder) is not word_offsets else "words"}
     index = FaissIndex.build(chunks, vectors, embedder.name, kind,
@@ -141,7 +159,8 @@ def update_index(root: Path, embedder: Embedder, add: Path | None = None, delete
     vectors = np.zeros((0, embedder.dim), dtype=np.float32)
     report = BuildReport()
     if add is not None:
-        chunks, vectors, report = ingest(add, embedder, max_tokens, overlap_tokens, progress)
+        chunks, vectors, report = ingest(add, embedder, max_tokens, overlap_tokens, progress,
+                                         scanner.gate if scanner is not None else None)
     replaced = {c.source for c in chunks}
     index = current.updated(chunks, vectors, delete_sources=set(delete) | replaced)
     if scanner is not None:

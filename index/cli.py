@@ -40,6 +40,7 @@ def _summary(report: object, title: str) -> None:
                         ("failed files", f"{len(report.failures)}"), ("seconds", f"{report.seconds:.1f}"),
                         ("chunks/s", f"{report.chunks_per_s:.1f}"),
                         ("chunks scanned (document rail)", f"{report.scanned:,} in {report.scan_seconds:.1f} s"),
+                        ("pieces cleared by the gate (not scanned)", f"{sum(map(len, report.cleared.values())):,}"),
                         ("chunks flagged (dropped when served, mode block)", f"{report.flagged:,}"),
                         ("snapshot", str(report.snapshot))):
         table.add_row(name, value)

@@ -123,19 +123,54 @@ class OnnxEmbedder:
             return np.concatenate(list(self._pool.map(self._alone, texts)))
         order = np.argsort([-len(t) for t in texts], kind="stable")
         size = 1 if few else self.batch_size
-        out = np.concatenate([self._batch([texts[j] for j in order[i:i + size]])
+        out = np.concatenate([self._batch([texts[j] for j in order[i:i + size]])[0]
                               for i in range(0, len(texts), size)])
         vectors = np.empty_like(out)
         vectors[order] = out
         return vectors
 
     def _alone(self, text: str) -> np.ndarray:
-        return self._batch([text])
+        return self._batch([text])[0]
 
-    def _batch(self, texts: list[str]) -> np.ndarray:
-        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`embed(texts)` (the very same vectors), and for each text the mean of its token states over each of
+        its character spans, L2-normalized: what the document rail's piece gate reads (a span with no token of
+        its own gets a zero row). The index pass computes these states anyway; pooling them costs ~nothing."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32), []
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        vectors = np.empty((len(texts), self.dim), dtype=np.float32)
+        pooled: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
+        for i in range(0, len(texts), self.batch_size):
+            rows = order[i:i + self.batch_size]
+            vectors[rows], found = self._batch([texts[j] for j in rows], [spans[j] for j in rows])
+            for j, p in zip(rows, found, strict=True):
+                pooled[j] = p
+        return vectors, pooled
+
+    def _batch(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
+               ) -> tuple[np.ndarray, list[np.ndarray]]:
+        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np",
+                             return_offsets_mapping=spans is not None)
+        offsets = enc.pop("offset_mapping", None)
         feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._wanted}
         hidden = self._session.run(None, feed)[0]
         mask = enc["attention_mask"][..., None].astype(np.float32)
         pooled = (hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None)
-        return (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+        vectors = (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
+        if spans is None or offsets is None:
+            return vectors, []
+        return vectors, [_span_means(h, o, s) for h, o, s in zip(hidden, offsets, spans, strict=True)]
+
+
+def _span_means(states: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:
+    """Mean token state per character span (tokens wholly inside it; special and padding tokens have empty
+    offsets), L2-normalized; zeros where no token falls inside."""
+    out = np.zeros((len(spans), states.shape[-1]), dtype=np.float32)
+    real = offsets[:, 1] > offsets[:, 0]
+    for k, (start, end) in enumerate(spans):
+        inside = real & (offsets[:, 0] >= start) & (offsets[:, 1] <= end)
+        if inside.any():
+            mean = states[inside].mean(0)
+            out[k] = mean / max(float(np.linalg.norm(mean)), 1e-12)
+    return out

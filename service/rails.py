@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from guardrails.base import InputRail
 from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
+from guardrails.document_gate import DocumentGate
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import load_harm_encoder
 from guardrails.injection import InjectionRail
@@ -70,7 +71,7 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
     if settings.document_rail_mode == "off":
         rails.off.append("indirect_injection")
     else:
-        rails.documents = DocumentRail(rules, classifier, settings.document_rail_threshold)
+        rails.documents = DocumentRail(rules, classifier, settings.document_rail_threshold, gate=DocumentGate.load())
     return rails
 
 

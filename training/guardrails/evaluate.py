@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
+from guardrails.document_gate import DocumentGate
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import HarmEncoder
 from guardrails.injection import InjectionRail
@@ -83,7 +84,6 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise,
                           harm_encoder=harm_encoder)
     rails = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
-    doc_rail = DocumentRail(rails[0], rails[1])  # type: ignore[arg-type]
     tallies: dict[str, Tally] = {}
     learned: dict[str, dict[str, list[float]]] = {"injection": {"pos": [], "neg": []},
                                                   "harmful": {"pos": [], "neg": []}}
@@ -123,18 +123,8 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     embed_ms = [x for t in tallies.values() for x in t.embed_ms]
     rails_ms = [x for t in tallies.values() for x in t.rails_ms]
 
-    rng = random.Random(seed)
-    pubmed = [" ".join(v["CONTEXTS"]) for v in
-              json.loads((data / "retrieval/pubmedqa/ori_pqal.json").read_text()).values()]
-    doc_sets = {"bipia_attacks_in_context": (split.heldout["bipia_attacks_in_context"][0], "TPR"),
-                "bipia_contexts_clean": (split.heldout["bipia_contexts_clean"][0], "FPR"),
-                "pubmedqa_abstracts": (rng.sample(pubmed, documents), "FPR")}
-    doc_rows = {}
-    for name, (items, metric) in doc_sets.items():
-        verdicts = [doc_rail.check(t) for t in items]
-        doc_rows[name] = {"n": len(items), "metric": metric,
-                          "value": round(sum(v.blocked for v in verdicts) / len(items), 4),
-                          "p50_ms": _pct([v.seconds * 1000 for v in verdicts], 50)}
+    doc_rows = document_rows(data, split, DocumentRail(rails[0], rails[1], gate=DocumentGate.load()),  # type: ignore[arg-type]
+                             precise or embedder, random.Random(seed), documents)
 
     return {
         "seed": seed,
@@ -157,6 +147,31 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
                 for label, s in learned.items()},
         "_scores": learned,
     }
+
+
+def document_rows(data: Path, split: Split, rail: DocumentRail, states: Embedder, rng: random.Random,
+                  documents: int = 60) -> dict:
+    """The document rail on held-out documents, twice: as the gateway scans a chunk at request time (`value`)
+    and as `index build` scans it, the gate clearing pieces from the fp32 pass's states (`value_indexed`)."""
+    pubmed = [" ".join(v["CONTEXTS"]) for v in
+              json.loads((data / "retrieval/pubmedqa/ori_pqal.json").read_text()).values()]
+    doc_sets = {"bipia_attacks_in_context": (split.heldout["bipia_attacks_in_context"][0], "TPR"),
+                "bipia_contexts_clean": (split.heldout["bipia_contexts_clean"][0], "FPR"),
+                "pubmedqa_abstracts": (rng.sample(pubmed, documents), "FPR")}
+    gate = rail.gate if rail.gate is not None and rail.gate.reads(states) else None
+    rows = {}
+    for name, (items, metric) in doc_sets.items():
+        verdicts = [rail.check(t) for t in items]
+        rows[name] = {"n": len(items), "metric": metric,
+                      "value": round(sum(v.blocked for v in verdicts) / len(items), 4),
+                      "p50_ms": _pct([v.seconds * 1000 for v in verdicts], 50)}
+        if gate is not None:
+            pooled = states.embed_spans(items, [gate.spans(t) for t in items])[1]  # type: ignore[attr-defined]
+            cleared = [gate.cleared(p) for p in pooled]
+            indexed = rail.check_many([("", t) for t in items], cleared)
+            rows[name] |= {"value_indexed": round(sum(v.blocked for v in indexed) / len(items), 4),
+                           "pieces_cleared": round(sum(map(len, cleared)) / max(sum(len(p) for p in pooled), 1), 4)}
+    return rows
 
 
 def plot_roc(report: dict, path: Path) -> None:

@@ -7,7 +7,9 @@ a whole-chunk embedding), its title included (the engine's prompt shows it besid
 trips them is dropped (mode `block`) or kept and reported (mode `flag`).
 
 `index build` / `index update` run this rail over every new or changed chunk and store the verdicts in the
-snapshot with the rail's `identity` (a hash of the head, thresholds, rules and scan logic). At request time a
+snapshot with the rail's `identity` (a hash of the head, thresholds, rules, scan logic and piece gate). There the
+piece gate (document_gate.py) clears, from the index pass's own fp32 states, the pieces far below any block, and
+only the others are embedded again. At request time a
 stored verdict of the rail the gateway runs is used as it is; any other chunk (an older snapshot, one scanned
 by another rail) is scanned then, its verdict cached by a hash of the scanned text, never by chunk id, so an
 edited chunk is never served an old verdict.

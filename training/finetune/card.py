@@ -70,7 +70,18 @@ def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg
   sentence nearest the expert conclusion); gold not retrieved, or a TruthfulQA question (`TruthfulQA.csv`,
   Apache-2.0; no corpus answers it): the refusal. Split by source document: {cfg.held_out_share:.0%} of the
   documents and their questions held out, and training questions are retrieved from an index without them.
-  The docs Q&A set is never trained on (docs/ chunks are only distractors)."""
+  The docs Q&A set is never trained on (docs/ chunks are only distractors).""" + _tech_docs(cfg)
+
+
+def _tech_docs(cfg: FinetuneConfig) -> str:
+    """The synthetic technical READMEs' line, when the config adds them."""
+    if not cfg.tech_docs:
+        return ""
+    return f"""
+- **Synthetic technical READMEs** (`training/finetune/tech_docs.py`, {cfg.tech_docs} of them, generated here: made-up
+  services' settings tables, ports, commands and endpoints, never ragguard's) join the index, split by README,
+  about 18 templated questions each answered by the sentence stating the README's value. Mix: {cfg.mix}; the
+  weights are saved in float16 for the repository (7.6 MB)."""
 
 
 def write_card(cfg: FinetuneConfig, out: Path) -> None:

@@ -22,10 +22,11 @@ HF_MODEL = Artifacts(Settings().cache_dir).hf_model
 DATA = ROOT.parent / "shared" / "data"
 
 
-def test_adapter_is_standard_peft_lora_on_attention() -> None:
+def test_adapter_is_standard_peft_lora_on_attention_and_mlp() -> None:
     config = json.loads((ADAPTER / "adapter_config.json").read_text())
     assert config["peft_type"] == "LORA" and config["r"] <= 16
-    assert set(config["target_modules"]) <= {"q_proj", "k_proj", "v_proj", "o_proj"}
+    assert set(config["target_modules"]) <= {"q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj",
+                                             "down_proj"}
     weights = ADAPTER / "adapter_model.safetensors"
     assert weights.stat().st_size < 10_000_000
     with safe_open(str(weights), "pt") as f:

@@ -85,7 +85,10 @@ def ingest(src: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens:
         gate = gate if gate is not None and gate.reads(embedder) else None
         for i in range(0, len(chunks), EMBED_BLOCK):
             block = chunks[i:i + EMBED_BLOCK]
-            parts.append(_embed(embedder, block, gate, report.cleared))
+            block_vectors, cleared = embed_gated(embedder, [c.text for c in block], gate)
+            parts.append(block_vectors)
+            if gate is not None:
+                report.cleared.update(zip((c.id for c in block), cleared, strict=True))
             bar.advance(embedding, len(block))
         report.embed_seconds = time.perf_counter() - embed_started
     vectors = np.vstack(parts) if parts else np.zeros((0, embedder.dim), dtype=np.float32)
@@ -94,15 +97,14 @@ def ingest(src: Path, embedder: Embedder, max_tokens: int = 200, overlap_tokens:
     return chunks, vectors, report
 
 
-def _embed(embedder: Embedder, block: list[Chunk], gate: PieceGate | None,
-           cleared: dict[str, frozenset[int]]) -> np.ndarray:
-    """The block's vectors; with a gate, also the pieces it clears from the same pass's states (into `cleared`)."""
-    texts = [c.text for c in block]
+def embed_gated(embedder: Embedder, texts: list[str], gate: PieceGate | None
+                ) -> tuple[np.ndarray, list[frozenset[int]]]:
+    """The texts' vectors; with a gate (one that `reads` this embedder), also the pieces of each text it clears
+    from the same pass's token states (none without a gate)."""
     if gate is None:
-        return embedder.embed(texts)
+        return embedder.embed(texts), [frozenset()] * len(texts)
     vectors, pooled = embedder.embed_spans(texts, [gate.spans(t) for t in texts])  # type: ignore[attr-defined]
-    cleared.update((c.id, gate.cleared(p)) for c, p in zip(block, pooled, strict=True))
-    return vectors
+    return vectors, [gate.cleared(p) for p in pooled]
 
 
 def scan(index: FaissIndex, scanner: ChunkScanner, report: BuildReport, progress: bool = True,

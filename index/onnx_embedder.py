@@ -116,18 +116,9 @@ class OnnxEmbedder:
         """Batches of similar length (as sentence-transformers does), so little compute goes to padding; a
         few texts (a query, an answer's claims) go one at a time, which pads nothing, side by side on the
         pool's threads (ONNX Runtime runs without the GIL): two claims take ~4 ms instead of ~6.5 (int8)."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        few = len(texts) <= _FEW
-        if few and len(texts) > 1 and self._pool is not None:
+        if len(texts) > 1 and len(texts) <= _FEW and self._pool is not None:
             return np.concatenate(list(self._pool.map(self._alone, texts)))
-        order = np.argsort([-len(t) for t in texts], kind="stable")
-        size = 1 if few else self.batch_size
-        out = np.concatenate([self._batch([texts[j] for j in order[i:i + size]])[0]
-                              for i in range(0, len(texts), size)])
-        vectors = np.empty_like(out)
-        vectors[order] = out
-        return vectors
+        return self._by_length(texts)[0]
 
     def _alone(self, text: str) -> np.ndarray:
         return self._batch([text])[0]
@@ -136,17 +127,23 @@ class OnnxEmbedder:
         """`embed(texts)` (the very same vectors), and for each text the mean of its token states over each of
         its character spans, L2-normalized: what the document rail's piece gate reads (a span with no token of
         its own gets a zero row). The index pass computes these states anyway; pooling them costs ~nothing."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32), []
+        return self._by_length(texts, spans)
+
+    def _by_length(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
+                   ) -> tuple[np.ndarray, list[np.ndarray]]:
+        """`texts` longest first in batches of `batch_size` (one at a time when they are few), the vectors and
+        (with `spans`) the pooled spans put back in the texts' order."""
+        size = 1 if len(texts) <= _FEW else self.batch_size
         order = np.argsort([-len(t) for t in texts], kind="stable")
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         pooled: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        for i in range(0, len(texts), self.batch_size):
-            rows = order[i:i + self.batch_size]
-            vectors[rows], found = self._batch([texts[j] for j in rows], [spans[j] for j in rows])
-            for j, p in zip(rows, found, strict=True):
+        for i in range(0, len(texts), size):
+            rows = order[i:i + size]
+            vectors[rows], found = self._batch([texts[j] for j in rows],
+                                               None if spans is None else [spans[j] for j in rows])
+            for j, p in zip(rows, found, strict=False):  # found is empty without spans
                 pooled[j] = p
-        return vectors, pooled
+        return vectors, (pooled if spans is not None else [])
 
     def _batch(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
                ) -> tuple[np.ndarray, list[np.ndarray]]:

@@ -24,6 +24,7 @@ from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import HarmEncoder
 from guardrails.injection import InjectionRail
 from index.base import Embedder
+from index.build import embed_gated
 from training.guardrails.train.data import BENIGN, Split, build
 
 
@@ -166,11 +167,11 @@ def document_rows(data: Path, split: Split, rail: DocumentRail, states: Embedder
                       "value": round(sum(v.blocked for v in verdicts) / len(items), 4),
                       "p50_ms": _pct([v.seconds * 1000 for v in verdicts], 50)}
         if gate is not None:
-            pooled = states.embed_spans(items, [gate.spans(t) for t in items])[1]  # type: ignore[attr-defined]
-            cleared = [gate.cleared(p) for p in pooled]
+            cleared = embed_gated(states, items, gate)[1]
             indexed = rail.check_many([("", t) for t in items], cleared)
+            pieces = sum(len(gate.spans(t)) for t in items)
             rows[name] |= {"value_indexed": round(sum(v.blocked for v in indexed) / len(items), 4),
-                           "pieces_cleared": round(sum(map(len, cleared)) / max(sum(len(p) for p in pooled), 1), 4)}
+                           "pieces_cleared": round(sum(map(len, cleared)) / max(pieces, 1), 4)}
     return rows
 
 

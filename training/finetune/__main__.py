@@ -43,7 +43,7 @@ def data(
     cfg = FinetuneConfig.load(config, data_dir=data_dir)
     if rebuild and cfg.data_cache.exists():
         shutil.rmtree(cfg.data_cache)
-    typer.echo(summary(*cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs)))
+    typer.echo(summary(*cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose)))
 
 
 @app.command()

@@ -27,9 +27,12 @@ class FinetuneConfig(BaseModel):
     held_out_share: float = Field(default=0.1, gt=0.0, lt=1.0)  # serving: share of corpus documents held out
     # serving: synthetic technical READMEs (tech_docs.py) added to the corpus; give them their own data_cache
     tech_docs: int = Field(default=0, ge=0)
+    tech_prose: float = Field(default=0.0, ge=0.0, le=1.0)  # the share of them written as paragraphs, not tables
     checkpoint_dir: Path = Path("var/finetune/checkpoints")
     checkpoint_every: int = Field(default=25, ge=1)  # optimizer steps between checkpoints (resume from the last)
     base_model: Path | None = None
+    # start from this adapter's weights (PEFT folder; its own LoRA shape) instead of a fresh LoRA: a continuation run
+    init_adapter: Path | None = None
     data_dir: Path = Path("../shared/data")
     out_dir: Path = Path("models/adapters")
     seed: int = 0

@@ -29,7 +29,7 @@ def mixed(examples: list[Example], mix: dict[str, float], size: int, rng: random
 def splits(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:
     """(train, held-out): train_size training examples, eval_size held-out ones (a seeded sample)."""
     if cfg.data == "serving":
-        train, held_out = cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs)
+        train, held_out = cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose)
         rng = random.Random(cfg.seed)
         chosen = mixed(train, cfg.mix, cfg.train_size, rng) if cfg.mix else rng.sample(
             train, min(cfg.train_size, len(train)))

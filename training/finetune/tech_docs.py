@@ -57,8 +57,10 @@ class Product:
     questions: list[dict]  # type: ignore[type-arg]
 
 
-def product(i: int, rng: random.Random) -> Product:
-    """One made-up service's README and its questions (answer spans located in the README's text)."""
+def product(i: int, rng: random.Random, prose: bool = False) -> Product:
+    """One made-up service's README and its questions (answer spans located in the README's text). `prose` renders
+    the same facts as paragraphs with inline setting names instead of a table, from its own seeded choices, so the
+    table READMEs (and every other draw of `rng`) are the same with or without prose ones."""
     name = f"{rng.choice(_NAMES)}-{rng.choice(_NAMES)}"
     kind, does = rng.choice(_KINDS)
     title, prefix = name.replace("-", " ").title(), name.replace("-", "_").upper()
@@ -67,39 +69,94 @@ def product(i: int, rng: random.Random) -> Product:
         (key, meaning, rng.choice(values).format(name=name))
         for key, meaning, values in rng.sample(_SETTINGS[1:], rng.randint(4, 8))]
     endpoints = rng.sample(_ENDPOINTS, rng.randint(2, 4))
+    style = random.Random(f"{i}:{name}:prose")
+    text = (_prose if prose else _table)(title, name, prefix, kind, does, port, settings, endpoints, style)
+    source = f"techdocs/{i:05d}-{name}"
+    # a page may call the product "the proxy" rather than by name; never "the gateway", which is how ragguard's
+    # own docs (the docs set, never trained on) name it
+    subject = f"the {kind}" if prose and kind != "gateway" and style.random() < 0.5 else title
+    # (question, short answer, its offset in the README, the answer sentence that states it)
+    asked: list[tuple[str, str, int, str]] = [
+        (f"What port does {subject} listen on by default?", port, text.index(f"port {port}") + 5,
+         f"{subject[0].upper() + subject[1:]} listens on port {port} by default"),
+        (f"How do I install {subject}?", f"pip install {name}", text.index(f"pip install {name}"),
+         f"Install it with pip install {name}"),
+        (f"Which command starts {subject}?", f"{name} serve", text.index(f"{name} serve"),
+         f"Start it with {name} serve")]
+    for key, meaning, default in settings[1:]:
+        var = f"{prefix}_{key}"
+        at = text.index(f"`{var}`")
+        sentence_start = max(text.rfind(". ", 0, at), text.rfind("\n", 0, at)) + 1
+        where = text.index(f"`{default}`", sentence_start) + 1
+        asked.append((rng.choice(_DEFAULT_QUESTIONS).format(var=var, title=subject), default, where,
+                      f"{var} defaults to {default}"))
+        asked.append((rng.choice(_VARIABLE_QUESTIONS).format(meaning=meaning, title=subject), var, at + 1,
+                      f"{var} sets {meaning}"))
+    for route, what in endpoints:
+        asked.append((f"Which endpoint of {subject} {what}?", route, text.index(f"`{route}`") + 1, f"{route} {what}"))
+    questions = [{"id": f"techdocs-{i:05d}-{n}", "question": q, "source": source, "span": [at, at + len(short)],
+                  "short": short, "sentence": sentence} for n, (q, short, at, sentence) in enumerate(asked)]
+    return Product(Document(source=source, title=f"{title} README", text=text), questions)
+
+
+Setting = tuple[str, str, str]  # (variable suffix, what it sets, its default)
+
+
+def _table(title: str, name: str, prefix: str, kind: str, does: str, port: str, settings: list[Setting],
+           endpoints: list[tuple[str, str]], style: random.Random) -> str:
     lines = [f"# {title}", "", f"{title} is a {kind} that {does}. It listens on port {port} by default; set "
              f"`{prefix}_PORT` to change it.", "", "## Install", "", f"Install it with `pip install {name}`, then "
              f"start it with `{name} serve`.", "", "## Settings", "", "| Variable | Default | Meaning |",
              "|---|---|---|"]
     lines += [f"| `{prefix}_{key}` | `{default}` | {meaning} |" for key, meaning, default in settings]
     lines += ["", "## Endpoints", ""] + [f"- `{route}` {what}." for route, what in endpoints]
-    text = "\n".join(lines) + "\n"
-    source = f"techdocs/{i:05d}-{name}"
-    # (question, short answer, its offset in the README, the answer sentence that states it)
-    asked: list[tuple[str, str, int, str]] = [
-        (f"What port does {title} listen on by default?", port, text.index(f"port {port}") + 5,
-         f"{title} listens on port {port} by default"),
-        (f"How do I install {title}?", f"pip install {name}", text.index(f"pip install {name}"),
-         f"Install it with pip install {name}"),
-        (f"Which command starts {title}?", f"{name} serve", text.index(f"{name} serve"),
-         f"Start it with {name} serve")]
+    return "\n".join(lines) + "\n"
+
+
+# One sentence per setting, in the manner of a configuration page (the value always after the variable's sentence
+# start, so the answer span is found from it).
+_PROSE_SETTING = ("{Meaning} is set with `{var}` and defaults to `{default}`.",
+                  "`{var}` sets {meaning}; it defaults to `{default}`.",
+                  "Use `{var}` to change {meaning} (default `{default}`).",
+                  "{Meaning} comes from `{var}`, which defaults to `{default}`.",
+                  "The value of `{var}` is {meaning}, `{default}` unless set.")
+
+
+_PROSE_TITLES = ("Setting up {title}", "{title} configuration", "Running {title}", "{title}: settings")
+_PROSE_INTROS = ("Every option is read from an environment variable starting with `{prefix}_`.",
+                 "It is configured through environment variables named `{prefix}_*`.",
+                 "Options come from the environment; each name starts with `{prefix}_`.")
+_PROSE_PORTS = ("By default the {kind} accepts connections on port {port}; `{prefix}_PORT` changes it.",
+                "{title} listens on port {port} by default, set by `{prefix}_PORT`.",
+                "Out of the box it serves on port {port} (`{prefix}_PORT` picks another).")
+
+
+def _prose(title: str, name: str, prefix: str, kind: str, does: str, port: str, settings: list[Setting],
+           endpoints: list[tuple[str, str]], style: random.Random) -> str:
+    sentences = []
     for key, meaning, default in settings[1:]:
-        var = f"{prefix}_{key}"
-        row = text.index(f"| `{var}` |")
-        asked.append((rng.choice(_DEFAULT_QUESTIONS).format(var=var, title=title), default,
-                      text.index(f"`{default}`", row) + 1, f"{var} defaults to {default}"))
-        asked.append((rng.choice(_VARIABLE_QUESTIONS).format(meaning=meaning, title=title), var, row + 3,
-                      f"{var} sets {meaning}"))
-    for route, what in endpoints:
-        asked.append((f"Which endpoint of {title} {what}?", route, text.index(f"`{route}`") + 1, f"{route} {what}"))
-    questions = [{"id": f"techdocs-{i:05d}-{n}", "question": q, "source": source, "span": [at, at + len(short)],
-                  "short": short, "sentence": sentence} for n, (q, short, at, sentence) in enumerate(asked)]
-    return Product(Document(source=source, title=f"{title} README", text=text), questions)
+        template = style.choice(_PROSE_SETTING)
+        sentences.append(template.format(Meaning=meaning[0].upper() + meaning[1:], meaning=meaning,
+                                         var=f"{prefix}_{key}", default=default))
+    paragraphs, at = [], 0
+    while at < len(sentences):  # two or three sentences a paragraph, wrapped like hand-written markdown
+        take = style.randint(2, 3)
+        paragraphs.append(" ".join(sentences[at:at + take]))
+        at += take
+    routes = " ".join(f"`{route}` {what}." for route, what in endpoints)
+    named = kind if kind != "gateway" else "service"
+    parts = [f"# {style.choice(_PROSE_TITLES).format(title=title)}", "",
+             f"{title} is a {kind} that {does}. {style.choice(_PROSE_INTROS).format(prefix=prefix)}", "",
+             style.choice(_PROSE_PORTS).format(title=title, kind=named, port=port, prefix=prefix), "",
+             *[p + "\n" for p in paragraphs],
+             "## Running it", "", f"Install it with `pip install {name}`, then start it with `{name} serve`.", "",
+             "## Endpoints", "", routes]
+    return "\n".join(parts) + "\n"
 
 
-def write(products: int, out: Path, seed: int = 0) -> int:
+def write(products: int, out: Path, seed: int = 0, prose: float = 0.0) -> int:
     """The READMEs as out/<source name>.md and their questions as out/questions.jsonl; the question count."""
-    docs, questions = corpus(products, seed)
+    docs, questions = corpus(products, seed, prose)
     out.mkdir(parents=True, exist_ok=True)
     for doc in docs:
         (out / f"{doc.source.split('/', 1)[1]}.md").write_text(doc.text)
@@ -107,8 +164,8 @@ def write(products: int, out: Path, seed: int = 0) -> int:
     return len(questions)
 
 
-def corpus(products: int, seed: int = 0) -> tuple[list[Document], list[dict]]:  # type: ignore[type-arg]
-    """`products` READMEs and all their questions, seeded."""
+def corpus(products: int, seed: int = 0, prose: float = 0.0) -> tuple[list[Document], list[dict]]:  # type: ignore[type-arg]
+    """`products` READMEs and all their questions, seeded; a `prose` share of them written as paragraphs."""
     rng = random.Random(f"{seed}:techdocs")
-    made = [product(i, rng) for i in range(products)]
+    made = [product(i, rng, random.Random(f"{seed}:{i}:style").random() < prose) for i in range(products)]
     return [p.doc for p in made], [q for p in made for q in p.questions]

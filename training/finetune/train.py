@@ -103,10 +103,20 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     logger.info("%d training sequences (%d too long, skipped), mean %.0f tokens", len(encoded),
                 len(train_set) - len(encoded), sum(len(e.ids) for e in encoded) / max(1, len(encoded)))
 
-    model = get_peft_model(model, LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha, lora_dropout=cfg.lora.dropout,
-                                             target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM",
-                                             layers_to_transform=list(range(cfg.lora.first_layer,
-                                                                            model.config.num_hidden_layers))))
+    if cfg.init_adapter is not None:  # a continuation: the adapter's weights (and LoRA shape), trainable
+        from peft import PeftModel
+
+        dtype = model.dtype
+        model = PeftModel.from_pretrained(model, cfg.init_adapter, is_trainable=True)
+        for p in model.parameters():  # float16 weights as committed: train them in the base model's dtype
+            if p.requires_grad:
+                p.data = p.data.to(dtype)
+    else:
+        model = get_peft_model(model, LoraConfig(r=cfg.lora.r, lora_alpha=cfg.lora.alpha,
+                                                 lora_dropout=cfg.lora.dropout,
+                                                 target_modules=cfg.lora.target_modules, task_type="CAUSAL_LM",
+                                                 layers_to_transform=list(range(cfg.lora.first_layer,
+                                                                                model.config.num_hidden_layers))))
     per_epoch = math.ceil(len(encoded) / cfg.batch_size)
     steps = per_epoch * cfg.epochs
     optim = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=cfg.learning_rate)

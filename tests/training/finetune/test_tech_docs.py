@@ -20,8 +20,23 @@ def test_every_answer_span_is_in_its_readme_and_runs_are_seeded() -> None:
     assert corpus(20, seed=1)[1] == questions and corpus(20, seed=2)[1] != questions
 
 
+def test_prose_readmes_state_the_same_facts_and_leave_the_table_ones_unchanged() -> None:
+    tables, table_questions = corpus(40, seed=3)
+    docs, questions = corpus(40, seed=3, prose=0.5)
+    prose = [d for d in docs if "|---|" not in d.text]
+    assert 10 <= len(prose) <= 30 and "## Running it" in prose[0].text
+    kept = [(a, b) for a, b in zip(tables, docs, strict=True) if "|---|" in b.text]
+    assert all(a == b for a, b in kept)  # a table README is the same with or without prose ones
+    by_source = {d.source: d.text for d in docs}
+    for q in questions:
+        start, end = q["span"]
+        assert by_source[q["source"]][start:end] == q["short"], q
+    shorts = {(q["source"], q["short"]) for q in questions}
+    assert shorts == {(q["source"], q["short"]) for q in table_questions}  # the same facts asked
+
+
 def test_no_question_is_a_docs_set_question_and_no_readme_names_ragguard() -> None:
-    docs, questions = corpus(50)
+    docs, questions = corpus(50, prose=0.5)
     asked = {q.question.lower() for q in load_docs_qa()}
     assert not asked & {q["question"].lower() for q in questions}
     assert not any("ragguard" in d.text.lower() for d in docs)

@@ -45,6 +45,22 @@ def _stopped(train: dict) -> str:  # type: ignore[type-arg]
         "steps") else ""
 
 
+def _continued(train: dict) -> str:  # type: ignore[type-arg]
+    """For a continuation: the run it started from, and the whole training in steps and seconds."""
+    runs, before = [], train.get("continued_from")
+    while before:
+        runs.append(before)
+        before = before.get("continued_from")
+    if not runs:
+        return ""
+    steps = train.get("steps", 0) + sum(r.get("steps", 0) for r in runs)
+    seconds = train.get("train_seconds", 0.0) + sum(r.get("train_seconds", 0.0) for r in runs)
+    first = ", ".join(f"{r.get('steps')} steps of {r.get('train_examples')} examples in {r.get('train_seconds')} s"
+                      for r in runs)
+    return (f" It continues the adapter it started from (`init_adapter`: {first}), so the whole training is "
+            f"{steps} steps and {round(seconds, 1)} s of {train.get('device', 'cpu')} wall time.")
+
+
 def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg]
     """The Training and Data bullets: what this adapter was trained on, how long, how it was split."""
     layers = f"layers {cfg.lora.first_layer}-17" if cfg.lora.first_layer else "all 18 layers"
@@ -53,7 +69,8 @@ def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg
            f"{_stopped(train)}, seed {cfg.seed}, "
            f"LoRA r={cfg.lora.r} alpha={cfg.lora.alpha} on {', '.join(cfg.lora.target_modules)} of {layers}, "
            f"lr {cfg.learning_rate}, at most {cfg.max_tokens} tokens a sequence, {cfg.device} with {cfg.threads} "
-           f"thread(s), {train.get('train_seconds', '?')} s wall time). Loss only on answer tokens.")
+           f"thread(s), {train.get('train_seconds', '?')} s wall time). Loss only on answer tokens."
+           + _continued(train))
     if cfg.data == "pairs":
         return run + f"""
 - **Data**: PubMedQA expert set (`ori_pqal.json`, MIT; the yes/no/maybe decision and the conclusion of the
@@ -80,8 +97,13 @@ def _tech_docs(cfg: FinetuneConfig) -> str:
     return f"""
 - **Synthetic technical READMEs** (`training/finetune/tech_docs.py`, {cfg.tech_docs} of them, generated here: made-up
   services' settings tables, ports, commands and endpoints, never ragguard's) join the index, split by README,
-  about 18 templated questions each answered by the sentence stating the README's value. Mix: {cfg.mix}; the
-  weights are saved in float16 for the repository (7.6 MB)."""
+  about 18 templated questions each answered by the sentence stating the README's value{_prose(cfg)}. Mix:
+  {cfg.mix}; the weights are saved in float16 for the repository (7.6 MB)."""
+
+
+def _prose(cfg: FinetuneConfig) -> str:
+    return (f"; {cfg.tech_prose:.0%} of the READMEs are written as paragraphs with the settings inline instead of "
+            "a table") if cfg.tech_prose else ""
 
 
 def write_card(cfg: FinetuneConfig, out: Path) -> None:

@@ -78,6 +78,17 @@ def load_base(cfg: FinetuneConfig) -> tuple[Any, Any]:
     return AutoTokenizer.from_pretrained(path), model
 
 
+def continued_from(adapter: Path | None) -> dict[str, Any]:
+    """{"continued_from": the starting adapter's own run (its steps, examples, seconds, and where it had started)}
+    for a continuation, so the card can give the whole training; {} for a fresh LoRA."""
+    if adapter is None:
+        return {}
+    path = adapter / "train_metrics.json"
+    run = json.loads(path.read_text()) if path.exists() else {}
+    keep = ("steps", "train_examples", "train_seconds", "device", "continued_from")
+    return {"continued_from": {"adapter": str(adapter), **{k: run[k] for k in keep if k in run}}}
+
+
 def _order(n: int, seed: int, epoch: int) -> list[int]:
     """The same shuffle for an epoch on every run, so a resumed run takes the batches it had not taken."""
     return random.Random(seed * 1000 + epoch).sample(range(n), n)
@@ -172,7 +183,7 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     metrics = {"data": cfg.data, "train_examples": len(encoded), "held_out_examples": len(held), "steps": step,
                "schedule_steps": steps,
                "train_seconds": round(spent, 1), "wall_seconds_this_run": round(time.monotonic() - started, 1),
-               "device": cfg.device, "threads": cfg.threads,
+               "device": cfg.device, "threads": cfg.threads, **continued_from(cfg.init_adapter),
                "held_out_answer_loss": {"base": round(base_loss, 4), "adapter": round(adapter_loss, 4)}}
     (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_card(cfg, out)

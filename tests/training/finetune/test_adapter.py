@@ -77,3 +77,11 @@ def test_training_runs_end_to_end_on_a_tiny_set_and_resumes(tmp_path: Path) -> N
     train(cfg, progress=False)
     with safe_open(str(out / "adapter_model.safetensors"), "pt") as f:
         assert all(torch.equal(f.get_tensor(k), v) for k, v in trained.items())
+
+    # a continuation starts from those weights (init_adapter) and its card gives the whole training
+    more = cfg.model_copy(update={"init_adapter": out, "out_dir": tmp_path / "more",
+                                  "checkpoint_dir": tmp_path / "ckpt-more", "train_size": 2})
+    again = train(more, progress=False)
+    metrics = json.loads((again / "train_metrics.json").read_text())
+    assert metrics["continued_from"]["steps"] == 2 and metrics["continued_from"]["adapter"] == str(out)
+    assert "continues the adapter it started from" in (again / "README.md").read_text()

@@ -8,7 +8,7 @@ from pathlib import Path, PurePosixPath
 import pytest
 
 from service.policy import load_policy
-from tests.deploy.test_kubernetes import (
+from tests.deploy.manifests import (
     API_KEYS,
     ENGINE_KEY,
     Doc,

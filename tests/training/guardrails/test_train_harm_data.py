@@ -7,16 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from training.guardrails.train.harm_data import (
-    HARMFUL,
-    SHORT_SOURCES,
-    Item,
-    dedupe,
-    load_probes,
-    near_duplicates,
-    short_split,
-)
-from training.guardrails.train.harm_generated import SHORT_HARMFUL, action_of, adversarial_suffix, third_person
+from training.guardrails.train.harm_generated import action_of, adversarial_suffix, third_person
+from training.guardrails.train.harm_items import HARMFUL, Item, dedupe, near_duplicates
+from training.guardrails.train.harm_short import SHORT_HARMFUL, SHORT_SOURCES, load_probes, short_split
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 

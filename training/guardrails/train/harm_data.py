@@ -10,7 +10,7 @@ Split recipe (seeded; `HarmSplit` keeps the unit of every item so tests can chec
   applied only to held-out requests; training rewords training requests with the other templates; held-out
   suffixes come from a different random stream than training ones.
 - Benign look-alikes: the same action/template split as generated requests.
-- Short blunt requests and look-alikes (`SHORT_*`, its own seeded stream, added after everything above so the
+- Short blunt requests and look-alikes (`harm_short.py`, its own seeded stream, added after everything above so the
   rest of the split is unchanged): 30% of each category's actions and 30% of the templates held out; training
   gets training actions x 6 training templates each; `short_heldout` = held-out actions x held-out templates.
   Short training texts that near-copy (cosine >= 0.65) a held-out text above or a probe (`harm_probes.json`)
@@ -26,26 +26,22 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import yaml
-from sklearn.feature_extraction.text import TfidfVectorizer
 
 from training.guardrails.train.harm_generated import (
     BENIGN_ACTIONS,
     HARMFUL_ACTIONS,
     REQUESTS,
     REWORDINGS,
-    SHORT_BENIGN,
-    SHORT_HARMFUL,
-    SHORT_REQUESTS,
     action_of,
     adversarial_suffix,
     reword,
     third_person,
     xstest_like,
 )
+from training.guardrails.train.harm_items import BENIGN, HARMFUL, Item, cut, dedupe, near_duplicates, norm_key
+from training.guardrails.train.harm_short import load_probes, short_split
 
-BENIGN, HARMFUL = "benign", "harmful"
 PYRIT_CATEGORIES = {"exploits": "malware", "hate_speech": "hate", "information_integrity": "misinformation",
                     "privacy": "privacy", "representational": "hate", "self_harm": "self_harm",
                     "sexual_content": "sexual", "violence": "violence"}
@@ -61,19 +57,6 @@ AIRT_BENIGN = ("fairness_yes_no", "airt_licensed_therapist")
 _AIRT_SKIP = re.compile(r"^(In a world split|The Lumin|Write a story about two groups of people living|Reveal |Output |"
                         r"Show the hidden)")
 FILES = {"harmful/pyrit/harm_scored/*.csv": "MIT", "harmful/pyrit/airt/*.prompt": "MIT"}
-HELD = 0.3
-PROBES = Path(__file__).resolve().parent.parent / "harm_probes.json"  # held-out probe list, never trained on
-SHORT_SOURCES = ("short_generated", "short_lookalike")
-
-
-@dataclass(frozen=True)
-class Item:
-    text: str
-    label: str  # benign | harmful
-    source: str  # advbench, strongreject, pyrit, airt, xstest, generated, lookalike, ...
-    category: str
-    base: str  # the source prompt or generated action it came from: never on both sides of the split
-    template: str = ""  # request / rewording template name ("" for a source prompt as written)
 
 
 @dataclass
@@ -81,38 +64,6 @@ class HarmSplit:
     train: list[Item] = field(default_factory=list)
     heldout: dict[str, list[Item]] = field(default_factory=dict)
     short_heldout: dict[str, list[Item]] = field(default_factory=dict)  # "harmful" / "benign": unseen templates
-
-
-def norm_key(text: str) -> str:
-    """Lower case, letters and digits only: exact duplicates up to case, spacing and punctuation."""
-    return " ".join(re.findall(r"[a-z0-9]+", text.lower()))
-
-
-def near_duplicates(queries: list[str], corpus: list[str], threshold: float = 0.8) -> np.ndarray:
-    """Mask over `queries`: True where some corpus text has TF-IDF (words, bigrams) cosine >= threshold."""
-    if not queries or not corpus:
-        return np.zeros(len(queries), dtype=bool)
-    vec = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit([norm_key(t) for t in queries + corpus])
-    q, c = vec.transform([norm_key(t) for t in queries]), vec.transform([norm_key(t) for t in corpus])
-    return np.asarray((q @ c.T).max(axis=1).toarray()).ravel() >= threshold
-
-
-def dedupe(items: list[Item], threshold: float = 0.8) -> list[Item]:
-    """First of every group of exact or near duplicates, in order."""
-    first: dict[str, Item] = {}
-    for it in items:
-        first.setdefault(norm_key(it.text), it)
-    kept = list(first.values())
-    if len(kept) < 2:
-        return kept
-    m = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True).fit_transform([norm_key(it.text) for it in kept])
-    keep = np.ones(len(kept), dtype=bool)
-    for lo in range(0, len(kept), 512):
-        sims = (m[lo:lo + 512] @ m.T).toarray()
-        for r in range(sims.shape[0]):
-            i = lo + r
-            keep[i] = not (sims[r, :i][keep[:i]] >= threshold).any()
-    return [it for it, k in zip(kept, keep, strict=True) if k]
 
 
 def pyrit_objectives(data: Path) -> list[Item]:
@@ -144,13 +95,6 @@ def strongreject(data: Path) -> list[Item]:
     with (data / "harmful/strongreject_dataset.csv").open(encoding="utf-8") as f:
         return [Item(r["forbidden_prompt"].strip(), HARMFUL, "strongreject", STRONGREJECT_CATEGORIES[r["category"]],
                      "strongreject:" + norm_key(r["forbidden_prompt"])) for r in csv.DictReader(f)]
-
-
-def _cut(items: list, rng: random.Random, held: float = HELD) -> tuple[list, list]:
-    items = list(items)
-    rng.shuffle(items)
-    k = max(1, round(len(items) * held))
-    return items[k:], items[:k]
 
 
 def _generated(actions: dict[str, list[str]], label: str, source: str, templates: dict[str, str]) -> list[Item]:
@@ -204,27 +148,27 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     pyrit = dedupe(pyrit_objectives(data))
     py_tr, py_held = [], []
     for cat in sorted({it.category for it in pyrit}):
-        tr, held = _cut([it for it in pyrit if it.category == cat], rng)
+        tr, held = cut([it for it in pyrit if it.category == cat], rng)
         py_tr += tr
         py_held += held
 
     acts_tr, acts_held = {}, {}
     for cat, acts in HARMFUL_ACTIONS.items():
-        acts_tr[cat], acts_held[cat] = _cut(acts, rng)
-    req_tr_names, req_held_names = _cut(sorted(REQUESTS), rng)
+        acts_tr[cat], acts_held[cat] = cut(acts, rng)
+    req_tr_names, req_held_names = cut(sorted(REQUESTS), rng)
     req_tr = {n: REQUESTS[n] for n in req_tr_names}
     req_held = {n: REQUESTS[n] for n in req_held_names}
     gen_tr = _generated(acts_tr, HARMFUL, "generated", req_tr)
     gen_held = _generated(acts_held, HARMFUL, "generated", req_held)
     ben_acts_tr, ben_acts_held = {}, {}
     for cat, acts in BENIGN_ACTIONS.items():
-        ben_acts_tr[cat], ben_acts_held[cat] = _cut(acts, rng)
+        ben_acts_tr[cat], ben_acts_held[cat] = cut(acts, rng)
     look_tr = _generated(ben_acts_tr, BENIGN, "lookalike", req_tr)
     look_held = _generated(ben_acts_held, BENIGN, "lookalike", req_held)
 
     kinds_tr, kinds_held = {}, {}
     for kind, templates in REWORDINGS.items():
-        tr_names, held_names = _cut(sorted(templates), rng)
+        tr_names, held_names = cut(sorted(templates), rng)
         kinds_tr[kind] = {n: templates[n] for n in tr_names}
         kinds_held[kind] = {n: templates[n] for n in held_names}
 
@@ -243,7 +187,7 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     xs_rng = random.Random(f"{seed}:xstest-like")  # its own stream: the other sets' split stays as it was
     xs_tr, xs_held = [], []
     for kind, prompts in xstest_like().items():  # whole prompts, 70/30
-        tr, held = _cut([Item(p, BENIGN, "lookalike", kind, "xslike:" + norm_key(p)) for p in prompts], xs_rng)
+        tr, held = cut([Item(p, BENIGN, "lookalike", kind, "xslike:" + norm_key(p)) for p in prompts], xs_rng)
         xs_tr += tr
         xs_held += held
     out.train = dedupe(train + xs_tr, threshold=0.95)
@@ -282,30 +226,3 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
         dup = near_duplicates([it.text for it in items], train_texts)
         out.short_heldout[label] = [it for it, d in zip(items, dup, strict=True) if not d]
     return out
-
-
-def load_probes(path: Path = PROBES) -> list[tuple[str, str]]:
-    """The held-out probe list as (label, text), harmful first."""
-    import json
-
-    raw = json.loads(path.read_text())
-    return [(label, text) for label in (HARMFUL, BENIGN) for _, text in raw[label]]
-
-
-def short_split(seed: int, per_action: int = 6) -> tuple[list[Item], dict[str, list[Item]]]:
-    """(training, {"harmful", "benign": held out}) short requests: split by action within each category and by
-    template, on its own seeded stream; each training action goes into `per_action` training templates."""
-    rng = random.Random(f"{seed}:short")
-    names_tr, names_held = _cut(sorted(SHORT_REQUESTS), rng)
-    train: list[Item] = []
-    held: dict[str, list[Item]] = {HARMFUL: [], BENIGN: []}
-    for label, source, actions in ((HARMFUL, "short_generated", SHORT_HARMFUL),
-                                   (BENIGN, "short_lookalike", SHORT_BENIGN)):
-        for cat, acts in sorted(actions.items()):
-            acts_tr, acts_held = _cut(acts, rng)
-            for a in acts_tr:
-                for name in rng.sample(names_tr, min(per_action, len(names_tr))):
-                    train.append(Item(reword(a, SHORT_REQUESTS[name]), label, source, cat, f"{source}:{a}", name))
-            held[label] += [Item(reword(a, SHORT_REQUESTS[n]), label, source, cat, f"{source}:{a}", n)
-                            for a in acts_held for n in names_held]
-    return dedupe(train, threshold=0.95), held

@@ -52,7 +52,7 @@ def fit_validation(data: Path, seed: int) -> tuple[list[tuple[str, str, str]], l
     requests (added later) get their own seeded 80/20 cut, so the older texts keep the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
-    from training.guardrails.train.harm_data import SHORT_SOURCES
+    from training.guardrails.train.harm_short import SHORT_SOURCES
 
     split = build(data, seed)
     rows = [(normalize(t), c, s) for (t, c), s in zip(split.train, split.sources, strict=True)]

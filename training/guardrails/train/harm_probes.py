@@ -17,7 +17,7 @@ import logging
 from pathlib import Path
 
 from guardrails.harm_encoder import DEFAULT_DIR, HarmEncoder
-from training.guardrails.train.harm_data import PROBES
+from training.guardrails.train.harm_short import PROBES
 
 logger = logging.getLogger("training.guardrails.train.harm_probes")
 

@@ -38,12 +38,13 @@ def data(
     """Build (once) the serving-distribution examples into data_cache; print what they hold."""
     import shutil
 
-    from training.finetune.serving_data import cached, summary
+    from training.finetune.serving_data import summary
+    from training.finetune.splits import serving
 
     cfg = FinetuneConfig.load(config, data_dir=data_dir)
     if rebuild and cfg.data_cache.exists():
         shutil.rmtree(cfg.data_cache)
-    typer.echo(summary(*cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose)))
+    typer.echo(summary(*serving(cfg)))
 
 
 @app.command()

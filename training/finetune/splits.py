@@ -26,10 +26,15 @@ def mixed(examples: list[Example], mix: dict[str, float], size: int, rng: random
     return out
 
 
+def serving(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:
+    """All of the config's serving examples, (train, held-out), built into its data_cache once."""
+    return cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose)
+
+
 def splits(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:
     """(train, held-out): train_size training examples, eval_size held-out ones (a seeded sample)."""
     if cfg.data == "serving":
-        train, held_out = cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose)
+        train, held_out = serving(cfg)
         rng = random.Random(cfg.seed)
         chosen = mixed(train, cfg.mix, cfg.train_size, rng) if cfg.mix else rng.sample(
             train, min(cfg.train_size, len(train)))

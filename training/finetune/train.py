@@ -114,6 +114,7 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     logger.info("%d training sequences (%d too long, skipped), mean %.0f tokens", len(encoded),
                 len(train_set) - len(encoded), sum(len(e.ids) for e in encoded) / max(1, len(encoded)))
 
+    origin = continued_from(cfg.init_adapter)  # read with the weights it describes (a resume keeps its own)
     if cfg.init_adapter is not None:  # a continuation: the adapter's weights (and LoRA shape), trainable
         from peft import PeftModel
 
@@ -138,6 +139,7 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     step, spent = (state["step"], state["train_seconds"]) if state else (0, 0.0)
     if state:
         base_loss = state["base_loss"]
+        origin = {k: state[k] for k in ("continued_from",) if k in state}
     else:
         with model.disable_adapter():
             base_loss = mean_loss(model, held)
@@ -170,7 +172,8 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
             logger.info("step %d/%d loss %.3f, %.1f s/step wall, %.1f s/step CPU, eta %.1f h", step, steps, total,
                         rate, cpu, (steps - step) * rate / 3600)
         if max_steps is None and (step % cfg.checkpoint_every == 0 or step == steps):
-            checkpoint.save(folder, model, optim, sched, step, {"train_seconds": spent, "base_loss": base_loss})
+            checkpoint.save(folder, model, optim, sched, step,
+                            {"train_seconds": spent, "base_loss": base_loss, **origin})
     bar.close()
     if max_steps is not None:
         logger.info("timing run: %d steps, %.1f s/step (%d-token mean sequence)", step, spent / max(1, step - step0),
@@ -183,7 +186,7 @@ def train(cfg: FinetuneConfig, progress: bool = True, max_steps: int | None = No
     metrics = {"data": cfg.data, "train_examples": len(encoded), "held_out_examples": len(held), "steps": step,
                "schedule_steps": steps,
                "train_seconds": round(spent, 1), "wall_seconds_this_run": round(time.monotonic() - started, 1),
-               "device": cfg.device, "threads": cfg.threads, **continued_from(cfg.init_adapter),
+               "device": cfg.device, "threads": cfg.threads, **origin,
                "held_out_answer_loss": {"base": round(base_loss, 4), "adapter": round(adapter_loss, 4)}}
     (out / "train_metrics.json").write_text(json.dumps(metrics, indent=2) + "\n")
     write_card(cfg, out)

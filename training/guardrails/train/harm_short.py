@@ -106,8 +106,7 @@ def short_split(seed: int, per_action: int = 6) -> tuple[list[Item], dict[str, l
     names_tr, names_held = cut(sorted(SHORT_REQUESTS), rng)
     train: list[Item] = []
     held: dict[str, list[Item]] = {HARMFUL: [], BENIGN: []}
-    for label, source, actions in ((HARMFUL, "short_generated", SHORT_HARMFUL),
-                                   (BENIGN, "short_lookalike", SHORT_BENIGN)):
+    for label, source, actions in zip((HARMFUL, BENIGN), SHORT_SOURCES, (SHORT_HARMFUL, SHORT_BENIGN), strict=True):
         for cat, acts in sorted(actions.items()):
             acts_tr, acts_held = cut(acts, rng)
             for a in acts_tr:

@@ -10,6 +10,7 @@ from tests.conftest import MODEL
 
 QUESTION = "What port does the gateway listen on by default?"
 RIGHT_SOURCE = "configuration.md"
+VERDICTS = ("supported", "unsupported", "refusal")  # a refusal sentence is reported, not checked
 
 
 def gateway_metric(base: str, name: str, **labels: str) -> float:
@@ -27,14 +28,14 @@ def check_chat(base: str, max_tokens: int) -> None:
     client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0, timeout=300)
     assert MODEL in [m.id for m in client.models.list().data]
     before = gateway_metric(base, "ragguard_rail_verdicts_total", rail="grounding")
-    resp = client.chat.completions.create(model=MODEL, max_tokens=max_tokens,
+    resp = client.chat.completions.create(model=MODEL, max_tokens=max_tokens, temperature=0, seed=1,
                                           messages=[{"role": "user", "content": QUESTION}])
     assert resp.choices[0].message.content
     extra = resp.model_extra or {}
     assert extra["citations"] and extra["citations"][0]["source"] == RIGHT_SOURCE
     grounding = extra["ragguard"]["grounding"]
-    assert grounding["sentences"] and all(s["verdict"] in ("supported", "unsupported")
-                                          for s in grounding["sentences"])
+    # what the model says is its own (a base model may echo, answer or decline): every sentence gets a verdict
+    assert grounding["sentences"] and all(s["verdict"] in VERDICTS for s in grounding["sentences"])
     assert resp.usage and resp.usage.completion_tokens > 0
     assert gateway_metric(base, "ragguard_rail_verdicts_total", rail="grounding") > before
     assert gateway_metric(base, "ragguard_stage_duration_seconds_count", stage="generation") >= 1
@@ -44,7 +45,7 @@ def check_chat(base: str, max_tokens: int) -> None:
 def check_stream(base: str, max_tokens: int) -> None:
     """Streaming through the SDK: chunks arrive, the last carries the grounding report and citations."""
     client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0, timeout=300)
-    stream = client.chat.completions.create(model=MODEL, max_tokens=max_tokens, stream=True,
+    stream = client.chat.completions.create(model=MODEL, max_tokens=max_tokens, stream=True, temperature=0, seed=1,
                                             messages=[{"role": "user", "content": QUESTION}])
     chunks = list(stream)
     text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)

@@ -59,7 +59,8 @@ def test_token_release_streams_text_before_its_verdict(llama_engine: str, gatewa
     base = gateway_process(llama_engine)
     client = OpenAI(base_url=f"{base}/v1", api_key="unused", max_retries=0, timeout=300)
     chunks = list(client.chat.completions.create(
-        model=road.MODEL, max_tokens=64, stream=True, messages=[{"role": "user", "content": road.QUESTION}],
+        model=road.MODEL, max_tokens=64, stream=True, temperature=0, seed=1,
+        messages=[{"role": "user", "content": road.QUESTION}],
         extra_body={"ragguard": {"grounding_policy": "annotate", "stream_release": "token"}}))
     ext = [c.model_extra.get("ragguard") or {} for c in chunks]
     text = [c.choices[0].delta.content or "" for c in chunks]

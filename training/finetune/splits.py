@@ -1,21 +1,45 @@
-"""The training and held-out examples a config asks for (kept out of config.py, which the data modules import)."""
+"""The training and held-out examples a config asks for (kept out of config.py, which the data modules import).
+
+Besides the kinds the data has (each corpus's answerable examples, `refusal`), a mix may ask for `near_miss`:
+an answerable example with its gold passage taken out of the sources, answered with the refusal. The other
+passages are what retrieval really returned beside the gold one (for a README: the same product's other
+settings), so refusing is learned as "the sources lack this answer", not "these sources look unfamiliar".
+"""
 
 from __future__ import annotations
 
 import random
 
 from training.finetune.config import FinetuneConfig
-from training.finetune.data import Example, build_splits
+from training.finetune.data import REFUSAL, Example, build_splits
 from training.finetune.serving_data import cached
+
+NEAR_MISS = "near_miss"
+NEAR_MISS_SOURCES = ("techdocs", "covidqa")  # extractive answers: the short answer is a span to look for
 
 
 def kind(ex: Example) -> str:
+    if NEAR_MISS in ex.meta:
+        return NEAR_MISS
     return ex.source if ex.answerable else "refusal"
+
+
+def near_miss(ex: Example) -> Example | None:
+    """`ex` without its gold passage, refused; None when the answer's text is in another passage too."""
+    if not ex.answerable or ex.source not in NEAR_MISS_SOURCES or not 1 <= ex.cited <= len(ex.passages):
+        return None
+    rest = [p for n, p in enumerate(ex.passages, start=1) if n != ex.cited]
+    if not rest or any(ex.short.lower() in p.text.lower() for p in rest):
+        return None
+    return Example(f"{ex.id}-near-miss", ex.source, ex.question, rest, REFUSAL, "", 0,
+                   {**ex.meta, NEAR_MISS: ex.id})
 
 
 def mixed(examples: list[Example], mix: dict[str, float], size: int, rng: random.Random) -> list[Example]:
     """`size` examples, mix[kind] of them of each kind (as many as there are, at most), shuffled."""
     by_kind: dict[str, list[Example]] = {}
+    if NEAR_MISS in mix:
+        examples = examples + [m for m in map(near_miss, examples) if m is not None]
     for ex in examples:
         by_kind.setdefault(kind(ex), []).append(ex)
     unknown = set(mix) - set(by_kind)

@@ -83,10 +83,14 @@ def eval_grounding(data: Path = typer.Option(Path("../shared/data"), help="The s
                    out: Path = typer.Option(Path("var/grounding-eval.json"), help="Where the report goes."),
                    seed: int = typer.Option(13, help="The training seed: selects the same held-out split."),
                    embed_cache: Path | None = typer.Option(None, help="Reuse window embeddings (.npz)."),
-                   int8: bool = typer.Option(False, help="Embed with the int8 embedder the rail uses.")) -> None:
+                   int8: bool = typer.Option(False, help="Embed with the int8 embedder the rail uses."),
+                   model_dir: Path | None = typer.Option(None, help="A grounding model folder to measure instead "
+                                                         "of the committed one (a candidate).")) -> None:
     """Grounding model vs the embedding baseline: AUROC, balanced accuracy, latency per claim."""
+    from guardrails.grounding_model import MODEL_DIR
     from training.guardrails.eval_grounding import print_report, run
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    print_report(run(data, seed, baseline_threshold=0.55, out=out, embed_cache=embed_cache, int8=int8))
+    print_report(run(data, seed, baseline_threshold=0.55, out=out, embed_cache=embed_cache, int8=int8,
+                     model_dir=model_dir or MODEL_DIR))
     console.print(f"wrote {out}")

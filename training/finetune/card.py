@@ -102,8 +102,10 @@ def _tech_docs(cfg: FinetuneConfig) -> str:
 
 
 def _prose(cfg: FinetuneConfig) -> str:
-    return (f"; {cfg.tech_prose:.0%} of the READMEs are written as paragraphs with the settings inline instead of "
-            "a table") if cfg.tech_prose else ""
+    prose = (f"; {cfg.tech_prose:.0%} of the READMEs are written as paragraphs with the settings inline instead of "
+             "a table") if cfg.tech_prose else ""
+    return prose + (f"; {cfg.tech_extras:.0%} have metrics and errors sections too (`tech_extras.py`: which metric "
+                    "counts what, which status and error code a failure gets)" if cfg.tech_extras else "")
 
 
 def write_card(cfg: FinetuneConfig, out: Path) -> None:

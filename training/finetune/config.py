@@ -28,6 +28,7 @@ class FinetuneConfig(BaseModel):
     # serving: synthetic technical READMEs (tech_docs.py) added to the corpus; give them their own data_cache
     tech_docs: int = Field(default=0, ge=0)
     tech_prose: float = Field(default=0.0, ge=0.0, le=1.0)  # the share of them written as paragraphs, not tables
+    tech_extras: float = Field(default=0.0, ge=0.0, le=1.0)  # the share with metrics and errors sections
     checkpoint_dir: Path = Path("var/finetune/checkpoints")
     checkpoint_every: int = Field(default=25, ge=1)  # optimizer steps between checkpoints (resume from the last)
     base_model: Path | None = None

@@ -10,7 +10,8 @@ hits it really gets:
 - gold chunk not retrieved, or a TruthfulQA question (no corpus holds its answer): REFUSAL.
 
 With `tech_products` (config `tech_docs`), synthetic technical READMEs (tech_docs.py: ports, settings tables,
-commands, endpoints) join the corpus with their questions, answered by a sentence that states the README's value.
+commands, endpoints; with `tech_extras`, metrics and errors too) join the corpus with their questions, answered by
+a sentence that states the README's value.
 
 The split is by source document: a held-out document's questions are held out, and training questions are
 retrieved from an index without the held-out documents, so no training example shows a held-out document.
@@ -138,7 +139,7 @@ def answer_for(q: dict, hits: list[Chunk]) -> tuple[str, str, int]:  # type: ign
 
 def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
           limit_docs: int | None = None, tech_products: int = 0,
-          tech_prose: float = 0.0) -> tuple[list[Example], list[Example]]:
+          tech_prose: float = 0.0, tech_extras: float = 0.0) -> tuple[list[Example], list[Example]]:
     """(train, held-out) examples over the real chunker, embedder, retriever and prompt; `tech_products` synthetic
     technical READMEs (tech_docs.py) join the corpus with their questions, split by README like the others."""
     from index.build import offsets_for
@@ -156,7 +157,8 @@ def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
         pub_docs, cov_docs = pub_docs[:limit_docs], cov_docs[:max(1, limit_docs // 10)]
         keep = {d.source for d in pub_docs + cov_docs}
         pub_q, cov_q = [q for q in pub_q if q["source"] in keep], [q for q in cov_q if q["source"] in keep]
-    tech_docs, tech_q = tech_corpus(tech_products, prose=tech_prose) if tech_products else ([], [])
+    tech_docs, tech_q = (tech_corpus(tech_products, prose=tech_prose, extras=tech_extras) if tech_products
+                         else ([], []))
     questions = pub_q + cov_q + tech_q + truthfulqa_questions(data_dir / TRUTHFULQA)[:limit_docs or None]
     docs_questions = {_question_key(q.question) for q in load_docs_qa(DOCS_QA)}
     questions = [q for q in questions if _question_key(q["question"]) not in docs_questions]
@@ -204,11 +206,12 @@ def load(path: Path) -> list[Example]:
 
 
 def cached(data_dir: Path, cache: Path, held_out_share: float = 0.1,
-           tech_products: int = 0, tech_prose: float = 0.0) -> tuple[list[Example], list[Example]]:
+           tech_products: int = 0, tech_prose: float = 0.0,
+           tech_extras: float = 0.0) -> tuple[list[Example], list[Example]]:
     """The serving examples from `cache` (train.jsonl, held_out.jsonl), built there first when missing."""
     if not (cache / "held_out.jsonl").exists():
         train, held = build(data_dir, held_out_share=held_out_share, tech_products=tech_products,
-                            tech_prose=tech_prose)
+                            tech_prose=tech_prose, tech_extras=tech_extras)
         save(train, cache / "train.jsonl")
         save(held, cache / "held_out.jsonl")
     return load(cache / "train.jsonl"), load(cache / "held_out.jsonl")

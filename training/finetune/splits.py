@@ -52,7 +52,8 @@ def mixed(examples: list[Example], mix: dict[str, float], size: int, rng: random
 
 def serving(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:
     """All of the config's serving examples, (train, held-out), built into its data_cache once."""
-    return cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose)
+    return cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose,
+                  cfg.tech_extras)
 
 
 def splits(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:

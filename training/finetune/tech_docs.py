@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.chunking import Document
+from training.finetune.tech_extras import Fact, section
 
 _NAMES = ("kestrel", "ferro", "lumen", "quokka", "tessera", "orchid", "basalt", "marlin", "zephyr", "cobalt",
           "juniper", "nimbus", "pylon", "sable", "tundra", "vesper", "wren", "yarrow", "alder", "brisk")
@@ -57,10 +58,11 @@ class Product:
     questions: list[dict]  # type: ignore[type-arg]
 
 
-def product(i: int, rng: random.Random, prose: bool = False) -> Product:
+def product(i: int, rng: random.Random, prose: bool = False, extras: bool = False) -> Product:
     """One made-up service's README and its questions (answer spans located in the README's text). `prose` renders
     the same facts as paragraphs with inline setting names instead of a table, from its own seeded choices, so the
-    table READMEs (and every other draw of `rng`) are the same with or without prose ones."""
+    table READMEs (and every other draw of `rng`) are the same with or without prose ones. `extras` appends the
+    metrics and errors sections (tech_extras.py), from a stream of their own too."""
     name = f"{rng.choice(_NAMES)}-{rng.choice(_NAMES)}"
     kind, does = rng.choice(_KINDS)
     title, prefix = name.replace("-", " ").title(), name.replace("-", "_").upper()
@@ -75,6 +77,10 @@ def product(i: int, rng: random.Random, prose: bool = False) -> Product:
     # a page may call the product "the proxy" rather than by name; never "the gateway", which is how ragguard's
     # own docs (the docs set, never trained on) name it
     subject = f"the {kind}" if prose and kind != "gateway" and style.random() < 0.5 else title
+    facts: list[Fact] = []
+    if extras:
+        more, facts = section(title, prefix, subject, random.Random(f"{i}:{name}:extras"))
+        text = f"{text}\n{more}"
     # (question, short answer, its offset in the README, the answer sentence that states it)
     asked: list[tuple[str, str, int, str]] = [
         (f"What port does {subject} listen on by default?", port, text.index(f"port {port}") + 5,
@@ -94,6 +100,7 @@ def product(i: int, rng: random.Random, prose: bool = False) -> Product:
                       f"{var} sets {meaning}"))
     for route, what in endpoints:
         asked.append((f"Which endpoint of {subject} {what}?", route, text.index(f"`{route}`") + 1, f"{route} {what}"))
+    asked += [(f.question, f.short, f.span_in(text), f.sentence) for f in facts]
     questions = [{"id": f"techdocs-{i:05d}-{n}", "question": q, "source": source, "span": [at, at + len(short)],
                   "short": short, "sentence": sentence} for n, (q, short, at, sentence) in enumerate(asked)]
     return Product(Document(source=source, title=f"{title} README", text=text), questions)
@@ -154,9 +161,9 @@ def _prose(title: str, name: str, prefix: str, kind: str, does: str, port: str, 
     return "\n".join(parts) + "\n"
 
 
-def write(products: int, out: Path, seed: int = 0, prose: float = 0.0) -> int:
+def write(products: int, out: Path, seed: int = 0, prose: float = 0.0, extras: float = 0.0) -> int:
     """The READMEs as out/<source name>.md and their questions as out/questions.jsonl; the question count."""
-    docs, questions = corpus(products, seed, prose)
+    docs, questions = corpus(products, seed, prose, extras)
     out.mkdir(parents=True, exist_ok=True)
     for doc in docs:
         (out / f"{doc.source.split('/', 1)[1]}.md").write_text(doc.text)
@@ -164,8 +171,11 @@ def write(products: int, out: Path, seed: int = 0, prose: float = 0.0) -> int:
     return len(questions)
 
 
-def corpus(products: int, seed: int = 0, prose: float = 0.0) -> tuple[list[Document], list[dict]]:  # type: ignore[type-arg]
-    """`products` READMEs and all their questions, seeded; a `prose` share of them written as paragraphs."""
+def corpus(products: int, seed: int = 0, prose: float = 0.0,
+           extras: float = 0.0) -> tuple[list[Document], list[dict]]:  # type: ignore[type-arg]
+    """`products` READMEs and all their questions, seeded; a `prose` share of them written as paragraphs, an
+    `extras` share with metrics and errors sections."""
     rng = random.Random(f"{seed}:techdocs")
-    made = [product(i, rng, random.Random(f"{seed}:{i}:style").random() < prose) for i in range(products)]
+    made = [product(i, rng, random.Random(f"{seed}:{i}:style").random() < prose,
+                    random.Random(f"{seed}:{i}:extras").random() < extras) for i in range(products)]
     return [p.doc for p in made], [q for p in made for q in p.questions]

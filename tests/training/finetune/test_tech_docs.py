@@ -36,7 +36,7 @@ def test_prose_readmes_state_the_same_facts_and_leave_the_table_ones_unchanged()
 
 
 def test_no_question_is_a_docs_set_question_and_no_readme_names_ragguard() -> None:
-    docs, questions = corpus(50, prose=0.5)
+    docs, questions = corpus(50, prose=0.5, extras=1.0)
     asked = {q.question.lower() for q in load_docs_qa()}
     assert not asked & {q["question"].lower() for q in questions}
     assert not any("ragguard" in d.text.lower() for d in docs)
@@ -48,3 +48,20 @@ def test_write_puts_readmes_and_questions_in_a_folder(tmp_path: Path) -> None:
     assert len((tmp_path / "questions.jsonl").read_text().splitlines()) == n
     assert all(json.loads(line)["source"].startswith("techdocs/")
                for line in (tmp_path / "questions.jsonl").read_text().splitlines())
+
+
+def test_metrics_and_errors_sections_are_appended_and_asked_about() -> None:
+    plain, plain_questions = corpus(30, seed=4, prose=0.5)
+    docs, questions = corpus(30, seed=4, prose=0.5, extras=0.5)
+    extended = [(a, b) for a, b in zip(plain, docs, strict=True) if a.text != b.text]
+    assert 5 <= len(extended) <= 25
+    assert all(b.text.startswith(a.text) and "## Errors" in b.text for a, b in extended)  # only appended
+    by_source = {d.source: d.text for d in docs}
+    for q in questions:
+        start, end = q["span"]
+        assert by_source[q["source"]][start:end] == q["short"], q
+        assert q["short"] in q["sentence"]
+    new = [q for q in questions if q not in plain_questions]
+    assert any(q["question"].startswith("What status code") for q in new)
+    assert any(" metric " in q["question"] for q in new)
+    assert [q for q in questions if q in plain_questions] == plain_questions  # the others asked as before

@@ -97,11 +97,12 @@ def _tech_docs(cfg: FinetuneConfig) -> str:
     return f"""
 - **Synthetic technical READMEs** (`training/finetune/tech_docs.py`, {cfg.tech_docs} of them, generated here: made-up
   services' settings tables, ports, commands and endpoints, never ragguard's) join the index, split by README,
-  about 18 templated questions each answered by the sentence stating the README's value{_prose(cfg)}. Mix:
+  about 18 templated questions each answered by the sentence stating the README's value{_readme_forms(cfg)}. Mix:
   {cfg.mix}; the weights are saved in float16 for the repository (7.6 MB)."""
 
 
-def _prose(cfg: FinetuneConfig) -> str:
+def _readme_forms(cfg: FinetuneConfig) -> str:
+    """How the READMEs are written beyond the settings table: prose, metrics and errors sections."""
     prose = (f"; {cfg.tech_prose:.0%} of the READMEs are written as paragraphs with the settings inline instead of "
              "a table") if cfg.tech_prose else ""
     return prose + (f"; {cfg.tech_extras:.0%} have metrics and errors sections too (`tech_extras.py`: which metric "

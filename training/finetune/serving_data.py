@@ -9,9 +9,9 @@ hits it really gets:
   (PubMedQA: the yes/no/maybe decision, then the sentence closest to the expert's conclusion);
 - gold chunk not retrieved, or a TruthfulQA question (no corpus holds its answer): REFUSAL.
 
-With `tech_products` (config `tech_docs`), synthetic technical READMEs (tech_docs.py: ports, settings tables,
-commands, endpoints; with `tech_extras`, metrics and errors too) join the corpus with their questions, answered by
-a sentence that states the README's value.
+With `tech` (tech_docs.corpus, from the config's `tech_*` settings), synthetic technical READMEs (ports, settings
+tables, commands, endpoints, metrics, errors) join the corpus with their questions, answered by a sentence that
+states the README's value.
 
 The split is by source document: a held-out document's questions are held out, and training questions are
 retrieved from an index without the held-out documents, so no training example shows a held-out document.
@@ -34,7 +34,6 @@ import numpy as np
 from index.chunking import Chunk, Document, chunk_document, dedup
 from training.finetune.data import COVIDQA, PUBMEDQA, REFUSAL, Example, Passage, words
 from training.finetune.docs_eval import DOCS_QA, load_docs_qa
-from training.finetune.tech_docs import corpus as tech_corpus
 
 logger = logging.getLogger(__name__)
 TRUTHFULQA = Path("retrieval/truthfulqa/TruthfulQA.csv")
@@ -43,6 +42,7 @@ _SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[])")
 _MAX_SENTENCE = 300
 _REFERENCE = re.compile(r"\s*\[\d+(?:\s*[,;–-]\s*\d+)*\]")
 SPLIT_PREFIXES = ("pubmedqa", "covidqa", "truthfulqa", "techdocs")
+TechCorpus = tuple[list[Document], list[dict]]  # type: ignore[type-arg]  # tech_docs.corpus: READMEs, questions
 
 
 def held_out(key: str, share: float) -> bool:
@@ -138,10 +138,9 @@ def answer_for(q: dict, hits: list[Chunk]) -> tuple[str, str, int]:  # type: ign
 
 
 def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
-          limit_docs: int | None = None, tech_products: int = 0,
-          tech_prose: float = 0.0, tech_extras: float = 0.0) -> tuple[list[Example], list[Example]]:
-    """(train, held-out) examples over the real chunker, embedder, retriever and prompt; `tech_products` synthetic
-    technical READMEs (tech_docs.py) join the corpus with their questions, split by README like the others."""
+          limit_docs: int | None = None, tech: TechCorpus = ([], [])) -> tuple[list[Example], list[Example]]:
+    """(train, held-out) examples over the real chunker, embedder, retriever and prompt; `tech`'s synthetic
+    technical READMEs (tech_docs.corpus) join the corpus with their questions, split by README like the others."""
     from index.build import offsets_for
     from index.embedder import embed_each, load_embedder
     from index.hybrid import Fusion
@@ -157,8 +156,7 @@ def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
         pub_docs, cov_docs = pub_docs[:limit_docs], cov_docs[:max(1, limit_docs // 10)]
         keep = {d.source for d in pub_docs + cov_docs}
         pub_q, cov_q = [q for q in pub_q if q["source"] in keep], [q for q in cov_q if q["source"] in keep]
-    tech_docs, tech_q = (tech_corpus(tech_products, prose=tech_prose, extras=tech_extras) if tech_products
-                         else ([], []))
+    tech_docs, tech_q = tech
     questions = pub_q + cov_q + tech_q + truthfulqa_questions(data_dir / TRUTHFULQA)[:limit_docs or None]
     docs_questions = {_question_key(q.question) for q in load_docs_qa(DOCS_QA)}
     questions = [q for q in questions if _question_key(q["question"]) not in docs_questions]
@@ -206,12 +204,10 @@ def load(path: Path) -> list[Example]:
 
 
 def cached(data_dir: Path, cache: Path, held_out_share: float = 0.1,
-           tech_products: int = 0, tech_prose: float = 0.0,
-           tech_extras: float = 0.0) -> tuple[list[Example], list[Example]]:
+           tech: TechCorpus = ([], [])) -> tuple[list[Example], list[Example]]:
     """The serving examples from `cache` (train.jsonl, held_out.jsonl), built there first when missing."""
     if not (cache / "held_out.jsonl").exists():
-        train, held = build(data_dir, held_out_share=held_out_share, tech_products=tech_products,
-                            tech_prose=tech_prose, tech_extras=tech_extras)
+        train, held = build(data_dir, held_out_share=held_out_share, tech=tech)
         save(train, cache / "train.jsonl")
         save(held, cache / "held_out.jsonl")
     return load(cache / "train.jsonl"), load(cache / "held_out.jsonl")

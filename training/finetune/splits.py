@@ -13,6 +13,7 @@ import random
 from training.finetune.config import FinetuneConfig
 from training.finetune.data import REFUSAL, Example, build_splits
 from training.finetune.serving_data import cached
+from training.finetune.tech_docs import corpus as tech_corpus
 
 NEAR_MISS = "near_miss"
 NEAR_MISS_SOURCES = ("techdocs", "covidqa")  # extractive answers: the short answer is a span to look for
@@ -52,8 +53,8 @@ def mixed(examples: list[Example], mix: dict[str, float], size: int, rng: random
 
 def serving(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:
     """All of the config's serving examples, (train, held-out), built into its data_cache once."""
-    return cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, cfg.tech_docs, cfg.tech_prose,
-                  cfg.tech_extras)
+    tech = tech_corpus(cfg.tech_docs, prose=cfg.tech_prose, extras=cfg.tech_extras) if cfg.tech_docs else ([], [])
+    return cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, tech)
 
 
 def splits(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:

@@ -13,6 +13,7 @@ from service.settings import Settings
 from training.finetune.data import REFUSAL
 from training.finetune.docs_eval import load_docs_qa
 from training.finetune.serving_data import build, held_out, load, save
+from training.finetune.tech_docs import corpus
 
 DATA = Path(__file__).resolve().parents[4] / "shared" / "data"
 pytestmark = pytest.mark.skipif(not (DATA / "retrieval").exists(), reason="shared data not present")
@@ -64,7 +65,7 @@ def test_examples_round_trip_through_the_cache(splits, tmp_path: Path) -> None: 
 
 
 def test_synthetic_technical_readmes_join_the_corpus_split_by_readme() -> None:
-    train, held = build(DATA, limit_docs=10, held_out_share=0.25, tech_products=8)
+    train, held = build(DATA, limit_docs=10, held_out_share=0.25, tech=corpus(8))
     tech = [e for e in train + held if e.source == "techdocs"]
     answered = [e for e in tech if e.answerable]
     assert len(tech) >= 8 * 9 and len(answered) >= len(tech) // 2  # most golds are retrieved among 8 look-alikes

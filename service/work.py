@@ -7,11 +7,14 @@ each slower (and starves a local engine), so they take a slot first. Two promise
   503 `overloaded` + Retry-After; it never counts as a rail timeout (which `open` policy would let through).
 - A deadline bounds the work, not the wait. When it passes, the caller stops waiting (TimeoutError) and the
   thread is abandoned, since Python cannot stop it; its slot stays taken until the thread really ends, so an
-  expensive request that timed out cannot let more work pile onto the same cores.
+  expensive request that timed out cannot let more work pile onto the same cores. Work cancelled or timed out
+  before a worker thread started it never runs, and its slot is given back at once (else it would be lost
+  for good, and two such losses would leave a 2-worker gateway refusing everything).
 """
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -56,7 +59,11 @@ class CpuSlots:
             raise Overloaded(f"gateway is at capacity (no CPU worker free within {self.wait_s:g} s); retry later",
                              headers={"Retry-After": str(max(1, round(self.wait_s)))}) from None
 
+        claimed = threading.Lock()  # taken once: by the worker that runs fn, or by a caller that gave up first
+
         def work() -> T:
+            if not claimed.acquire(blocking=False):
+                raise TimeoutError("cancelled before it started")  # the caller has released the slot already
             try:
                 return fn(*args)
             finally:  # from the worker itself: an abandoned thread keeps its slot until it ends
@@ -65,11 +72,16 @@ class CpuSlots:
                 except RuntimeError:  # the event loop is gone (shutdown): nothing left to release to
                     pass
 
-        if budget is None:
-            return await to_thread.run_sync(work)
         started = time.perf_counter()
         try:
+            if budget is None:
+                return await to_thread.run_sync(work)
             with anyio.fail_after(budget.left()):
                 return await to_thread.run_sync(work, abandon_on_cancel=True)
+        except BaseException:
+            if claimed.acquire(blocking=False):  # cancelled or timed out before a worker ran fn: free the slot
+                self._limiter.release_on_behalf_of(token)
+            raise
         finally:
-            budget.spent += time.perf_counter() - started
+            if budget is not None:
+                budget.spent += time.perf_counter() - started

@@ -106,9 +106,16 @@ def vllm_engine() -> Iterator[str]:
     yield from _start_engine("vllm", 600)
 
 
+def gateway_log(folder: Path, tail: int = 4000) -> str:
+    """The end of every gateway log `gateway_process` wrote into `folder` (for a failing assertion's message)."""
+    return "\n".join(f"--- {p.name}\n" + p.read_text(encoding="utf-8", errors="replace")[-tail:]
+                     for p in sorted(folder.glob("gateway-*.log")))
+
+
 @pytest.fixture
-def gateway_process(index_dir: Path) -> Callable[[str], object]:
-    """The real `ragguard serve` console script on 127.0.0.1 (what the OpenAI SDK talks to)."""
+def gateway_process(index_dir: Path, tmp_path: Path) -> Callable[[str], object]:
+    """The real `ragguard serve` console script on 127.0.0.1 (what the OpenAI SDK talks to); its log is
+    `gateway-PORT.log` in the test's `tmp_path` (read it with `gateway_log`)."""
     procs: list[subprocess.Popen[bytes]] = []
 
     def start(engine_url: str, **env: str) -> str:
@@ -116,14 +123,15 @@ def gateway_process(index_dir: Path) -> Callable[[str], object]:
         full_env = {**os.environ, "RAGGUARD_INDEX_DIR": str(index_dir), "RAGGUARD_ENGINE_URL": engine_url,
                     "RAGGUARD_PORT": str(port), "RAGGUARD_HOST": "127.0.0.1", "RAGGUARD_DEV_MODE": "true",
                     "RAGGUARD_SHUTDOWN_DELAY_S": "0", **env}
-        proc = subprocess.Popen([str(Path(sys.executable).parent / "ragguard"), "serve"], env=full_env,
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with (tmp_path / f"gateway-{port}.log").open("wb") as log:
+            proc = subprocess.Popen([str(Path(sys.executable).parent / "ragguard"), "serve"], env=full_env,
+                                    stdout=log, stderr=subprocess.STDOUT)
         procs.append(proc)
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 90
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError("gateway exited")
+                raise RuntimeError("gateway exited: " + gateway_log(tmp_path))
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
                     return url

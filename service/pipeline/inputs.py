@@ -8,6 +8,7 @@ refuses the request (fail closed) unless RAGGUARD_INPUT_RAIL_POLICY=open, which 
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 
 import anyio
@@ -25,6 +26,8 @@ from service.metrics import Metrics
 from service.schemas import ChatMessage, question, rails_text
 from service.settings import Settings
 from service.work import Budget, CpuSlots
+
+logger = logging.getLogger(__name__)
 
 
 def too_long(exc: PromptTooLong) -> PayloadTooLarge:
@@ -139,6 +142,7 @@ class InputCheck:
 
     def _failed(self, name: str, exc: BaseException) -> Verdict:
         """A rail that raised or timed out: the request is refused, or (policy open) an ERROR verdict + a bypass."""
+        logger.warning("input rail %s failed: %s: %s", name, type(exc).__name__, exc)
         if self.settings.input_rail_policy == "open":
             self.metrics.rail_bypasses.labels(name, "error").inc()
             return Verdict(name, Outcome.ERROR, 0.0, f"rail failed open: {type(exc).__name__}")

@@ -6,18 +6,21 @@ which counts a bypass."""
 from __future__ import annotations
 
 import dataclasses
+import logging
 from dataclasses import dataclass
 
 from guardrails.base import Judge, OutputRail
 from guardrails.verdict import GroundingResult, Outcome
 from index.base import Hit
-from service.errors import RailFailed
+from service.errors import Overloaded, RailFailed
 from service.metrics import Metrics
 from service.pipeline.clock import Clock
 from service.prompt import RECITED, recites_instructions
 from service.settings import Settings
 from service.trace import Trace
 from service.work import CpuSlots
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -46,7 +49,10 @@ class OutputCheck:
         try:
             result = await self.slots.run(self.rail.check, sentences, hits)
             return await self.judge.review(result, hits) if self.judge and judged else result
+        except Overloaded:
+            raise  # no CPU worker free: the client retries; not a failure of the rail
         except Exception as exc:  # noqa: BLE001 - the output policy decides
+            logger.warning("output rail %s failed: %s: %s", self.rail.name, type(exc).__name__, exc)
             self.metrics.rail_verdicts.labels(self.rail.name, Outcome.ERROR.value).inc()
             if self.settings.output_rail_policy == "open":
                 self.metrics.rail_bypasses.labels(self.rail.name, "error").inc()

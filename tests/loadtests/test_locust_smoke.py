@@ -9,6 +9,7 @@ import pytest
 
 from loadtests.report import render_markdown
 from loadtests.run import run_locust
+from tests.conftest import gateway_log
 
 # The attack kinds the gateway has a rail for today; add "harmful" and "pii" when those rails land.
 ATTACK_KINDS = "injection"
@@ -22,10 +23,10 @@ def test_rag_and_attack_mix_under_load(llama_engine: str, gateway_process, tmp_p
                              "LOADTEST_MAX_TOKENS": "16"})
     s = result.summary
     sys.stderr.write("\n" + render_markdown(s, "Locust smoke run"))
-    log = (tmp_path / "locust.log").read_text(encoding="utf-8")[-3000:]
+    log = (tmp_path / "locust.log").read_text(encoding="utf-8")[-3000:] + "\n" + gateway_log(tmp_path)
     assert s.requests > 0, log
-    assert s.errors == 0, s.failures
+    assert s.errors == 0, f"{s.failures}\n{log}"
     rag = s.row("POST", "rag")
     assert rag is not None and rag.count >= 1, "no RAG question finished"
     assert s.attacks_blocked >= 1, "no attack was sent and blocked"
-    assert s.attack_wrong == 0, s.failures  # every attack blocked, every benign look-alike answered
+    assert s.attack_wrong == 0, f"{s.failures}\n{log}"  # every attack blocked, every benign look-alike answered

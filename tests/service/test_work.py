@@ -1,4 +1,5 @@
-"""CPU slots: the wait for a slot is not rail time, waiting too long is 503, and a timed-out job keeps its slot."""
+"""CPU slots: the wait for a slot is not rail time, waiting too long is 503, a timed-out job keeps its slot, and a
+job that never started gives it back."""
 
 import time
 
@@ -45,3 +46,14 @@ async def test_one_budget_is_shared_by_a_requests_rails() -> None:
     await slots.run(time.sleep, 0.2, budget=budget)
     with pytest.raises(TimeoutError):  # 0.1 s left, not a fresh 0.3 s
         await slots.run(time.sleep, 0.25, budget=budget)
+
+
+async def test_a_job_whose_budget_is_spent_before_it_starts_gives_its_slot_back() -> None:
+    slots, ran = CpuSlots(1, wait_s=0.2), []
+    for _ in range(3):  # each would have kept the only slot for good
+        with pytest.raises(TimeoutError):
+            await slots.run(ran.append, 1, budget=Budget(0.0))
+    await anyio.sleep(0.05)
+    assert slots.busy == 0 and ran == []  # never ran, and nothing was lost
+    assert await slots.run(lambda: 42) == 42
+

@@ -2,7 +2,8 @@
 
 import pytest
 
-from bench.overhead import STAGES, Level, Run, render, server_timing
+from bench.overhead import server_timing
+from bench.overhead_report import STAGES, Level, Run, render
 
 
 def test_server_timing_parses_stage_durations() -> None:

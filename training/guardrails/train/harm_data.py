@@ -28,9 +28,8 @@ from pathlib import Path
 
 import yaml
 
+from training.guardrails.train.harm_actions import BENIGN_ACTIONS, HARMFUL_ACTIONS
 from training.guardrails.train.harm_generated import (
-    BENIGN_ACTIONS,
-    HARMFUL_ACTIONS,
     REQUESTS,
     REWORDINGS,
     action_of,

@@ -36,3 +36,13 @@ def test_threshold_keeps_each_benign_source_within_its_false_positive_limit() ->
     assert (scores[sources == "xstest"] >= t).mean() <= 0.05
     assert t == 0.3  # the lowest such threshold (the floor): each source keeps exactly its allowed blocks
     assert lowest_threshold(np.array([0.999, 0.998]), np.array(["a", "a"]), {"*": 0.0}, cap=0.99) == 0.99
+
+
+def test_prose_pieces_come_from_their_own_pool_one_per_batch() -> None:
+    rows = _rows() + [(f"prose {i}", "benign", "prose") for i in range(30)]
+    batches = balanced_batches(rows, 16, random.Random(0))
+    assert len(batches) == 10
+    for batch in batches:
+        assert sum(r[2] == "prose" for r in batch) == 1  # one more per batch: the other pools keep their quota
+        assert collections.Counter(r[1] for r in batch if r[2] != "prose") == QUOTA
+    assert balanced_batches(_rows(), 16, random.Random(0)) == balanced_batches(_rows(), 16, random.Random(0))

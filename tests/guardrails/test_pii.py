@@ -41,3 +41,17 @@ def test_lean_pipeline_keeps_context_words_and_names(rail: PIIRail) -> None:
     assert nlp.pipe_names == ["ragguard_lower_lemma", "ner"]
     found = {r.entity_type for r in rail.analyze("My driver's license number is 6940579 and I am John Smith.")}
     assert {"US_DRIVER_LICENSE", "PERSON"} <= found
+
+
+def test_patterns_move_to_re2_where_they_can_and_quietly_stay_where_they_cannot(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    from types import SimpleNamespace
+
+    from presidio_analyzer import Pattern
+
+    from guardrails.pii import linear_patterns
+
+    plain, lookaround = Pattern("plain", r"\b\d{3}-\d{4}\b", 0.5), Pattern("behind", r"(?<![\w:])::1", 0.5)
+    analyzer = SimpleNamespace(registry=SimpleNamespace(recognizers=[SimpleNamespace(patterns=[plain, lookaround])]))
+    assert linear_patterns(analyzer) == 1
+    assert "Error parsing" not in capfd.readouterr().err  # RE2 logs a rejected pattern unless told not to

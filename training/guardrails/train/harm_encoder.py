@@ -31,6 +31,7 @@ from pathlib import Path
 import numpy as np
 
 from models import MODELS_DIR
+from training.guardrails.train.harm_prose import PROSE_SOURCES, training_pieces
 
 logger = logging.getLogger("training.guardrails.train.harm_encoder")
 OUT = MODELS_DIR / "guardrails" / "harm"
@@ -61,7 +62,6 @@ def fit_validation(data: Path, seed: int, with_prose: bool = True) -> tuple[list
     80/20 cuts, so the older texts keep the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
-    from training.guardrails.train.harm_prose import PROSE_SOURCES, training_pieces
     from training.guardrails.train.harm_short import SHORT_SOURCES
 
     split = build(data, seed)
@@ -84,8 +84,6 @@ def balanced_batches(rows: list[tuple[str, str, str]], batch_size: int, rng: ran
 
     With `length` (tokens per text), each shuffled pool is sorted within runs of `chunk` batches' worth, so a
     batch's texts have similar lengths (little padding) while the batch order stays random."""
-    from training.guardrails.train.harm_prose import PROSE_SOURCES
-
     pools: dict[str, list[tuple]] = {c: [] for c in (*QUOTA, "prose")}
     for row in rows:
         pool = "prose" if row[2] in PROSE_SOURCES else row[1]

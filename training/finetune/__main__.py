@@ -57,6 +57,14 @@ def techdocs(products: int = typer.Option(300, help="Made-up services, one READM
     typer.echo(f"{products} READMEs and {write(products, out, seed)} questions in {out}")
 
 
+@app.command()
+def ship(config: Path = typer.Option(DEFAULT_CONFIG, help="YAML config of the measured candidate.")) -> None:
+    """Copy the candidate (float16 weights, metrics) into models/adapters/<name> and write its card there."""
+    from training.finetune.ship import ship as run
+
+    typer.echo(f"shipped to {run(FinetuneConfig.load(config))}")
+
+
 @app.command("eval")
 def evaluate(
     config: Path = typer.Option(DEFAULT_CONFIG, help="YAML config."),

@@ -9,6 +9,7 @@ import pytest
 import torch
 import yaml
 from safetensors import safe_open
+from safetensors.torch import save_file
 
 from engines.artifacts import Artifacts
 from engines.launch import vllm_lora_args
@@ -85,3 +86,27 @@ def test_training_runs_end_to_end_on_a_tiny_set_and_resumes(tmp_path: Path) -> N
     metrics = json.loads((again / "train_metrics.json").read_text())
     assert metrics["continued_from"]["steps"] == 2 and metrics["continued_from"]["adapter"] == str(out)
     assert "continues the adapter it started from" in (again / "README.md").read_text()
+
+
+def test_ship_writes_float16_weights_its_metrics_and_card(tmp_path: Path) -> None:
+    from training.finetune.ship import ship
+
+    candidate = tmp_path / "candidate" / NAME
+    candidate.mkdir(parents=True)
+    with safe_open(str(ADAPTER / "adapter_model.safetensors"), "pt") as f:
+        weights = {k: f.get_tensor(k).float() for k in list(f.keys())[:4]}  # a float32 candidate, as trained
+    save_file(weights, candidate / "adapter_model.safetensors")
+    for name in ("adapter_config.json", "train_metrics.json", "eval_metrics.json"):
+        (candidate / name).write_text((ADAPTER / name).read_text())
+    dest_root = tmp_path / "shipped"
+    (dest_root / NAME).mkdir(parents=True)
+    (dest_root / NAME / "docs_eval_metrics.json").write_text("{}")  # the shipped adapter's, stale now
+    cfg = FinetuneConfig.load(ROOT / "training" / "finetune" / "config.tech3.yaml", out_dir=tmp_path / "candidate")
+    out = ship(cfg, dest_root)
+    with safe_open(str(out / "adapter_model.safetensors"), "pt") as f:
+        assert all(f.get_tensor(k).dtype == torch.float16 and torch.equal(f.get_tensor(k), v.half())
+                   for k, v in weights.items())
+    assert not (out / "docs_eval_metrics.json").exists()
+    assert "## Metrics" in (out / "README.md").read_text()
+    with pytest.raises(ValueError, match="already"):
+        ship(cfg.model_copy(update={"out_dir": dest_root}), dest_root)

@@ -30,7 +30,8 @@ class ModelCatalog:
         if refresh or not self._engine_models or time.monotonic() - self._fetched > self._ttl:
             self._engine_models = await self._llm.models()
             self._fetched = time.monotonic()
-        return self._engine_models + [a for a in self._adapters if a not in self._engine_models]
+        # the adapters first: what a picker shows first (the playground's default) is the model tuned for this road
+        return self._adapters + [m for m in self._engine_models if m not in self._adapters]
 
     async def require(self, model: str, *, unless_engine_down: bool = False) -> None:
         """404 for a model neither the engine nor the adapters know. With `unless_engine_down`, an engine that

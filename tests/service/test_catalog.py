@@ -28,7 +28,7 @@ class ListingEngine:
 
 async def test_llama_server_gets_the_base_and_the_adapter_id() -> None:
     catalog = ModelCatalog(ListingEngine(["gemma-3-270m"]), adapters=["first", "gemma-3-270m-ragguard"])
-    assert await catalog.models() == ["gemma-3-270m", "first", "gemma-3-270m-ragguard"]
+    assert await catalog.models() == ["first", "gemma-3-270m-ragguard", "gemma-3-270m"]  # adapters first
     await catalog.require("gemma-3-270m-ragguard")
     assert catalog.engine_fields("gemma-3-270m-ragguard") == {
         "model": "gemma-3-270m", "lora": [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 1.0}]}
@@ -39,7 +39,7 @@ async def test_llama_server_gets_the_base_and_the_adapter_id() -> None:
 async def test_vllm_serves_adapters_by_name() -> None:
     catalog = ModelCatalog(ListingEngine(["gemma-3-270m", "gemma-3-270m-ragguard"]),
                            adapters=["gemma-3-270m-ragguard"])
-    assert await catalog.models() == ["gemma-3-270m", "gemma-3-270m-ragguard"]
+    assert await catalog.models() == ["gemma-3-270m-ragguard", "gemma-3-270m"]
     assert catalog.engine_fields("gemma-3-270m-ragguard") == {}
 
 

@@ -251,6 +251,7 @@ async function chat(question) {
   let final = null;
   const payload = {
     model: $("model").value, stream: true, max_tokens: Number($("max-tokens").value) || undefined,
+    temperature: $("temperature").value === "" ? undefined : Number($("temperature").value),  // 0: greedy, repeatable
     messages: [{ role: "user", content: question }],
     ragguard: { grounding_policy: $("policy").value, top_k: Number($("top-k").value) || undefined },
   };

@@ -33,6 +33,7 @@ from guardrails.sentences import SentenceStream
 from index.base import Chunk, Hit
 from loadtests.questions import load_questions
 from loadtests.stack import Stack, local_stack
+from service.catalog import ModelCatalog
 from service.prompt import engine_payload
 from service.schemas import ChatCompletionRequest
 from service.settings import Settings
@@ -48,10 +49,26 @@ def body(model: str, question: str, max_tokens: int, stream: bool) -> dict[str, 
             "messages": [{"role": "user", "content": question}]}
 
 
-async def engine_bodies(client: httpx.AsyncClient, gateway: str, model: str, questions: list[str],
+class EngineModels:
+    """The engine's /v1/models, all the catalog asks of an engine to know how a model (an adapter) is selected."""
+
+    def __init__(self, client: httpx.AsyncClient, engine: str) -> None:
+        self._client, self._engine = client, engine
+
+    async def models(self) -> list[str]:
+        resp = await self._client.get(f"{self._engine}/v1/models")
+        resp.raise_for_status()
+        return [m["id"] for m in resp.json()["data"]]
+
+
+async def engine_bodies(client: httpx.AsyncClient, gateway: str, engine: str, model: str, questions: list[str],
                         max_tokens: int) -> dict[tuple[str, bool], dict[str, Any]]:
-    """What the gateway sends the engine for each question: its retrieval, its prompt, its stop strings."""
+    """What the gateway sends the engine for each question: its retrieval, its prompt, its stop strings, and the
+    fields that select the model on the engine (an adapter's `lora` scales on llama-server), as its catalog does."""
     out, settings = {}, Settings(dev_mode=True)
+    catalog = ModelCatalog(EngineModels(client, engine), adapters=settings.adapters)
+    await catalog.require(model)
+    fields = catalog.engine_fields(model)
     for q in questions:
         resp = await client.post(f"{gateway}/v1/retrieve", json={"query": q})
         resp.raise_for_status()
@@ -59,7 +76,7 @@ async def engine_bodies(client: httpx.AsyncClient, gateway: str, model: str, que
                 for h in resp.json()["data"]]
         for stream in (False, True):
             request = ChatCompletionRequest.model_validate(body(model, q, max_tokens, stream))
-            out[(q, stream)] = {**engine_payload(request, hits, settings), "stream": stream}
+            out[(q, stream)] = {**engine_payload(request, hits, settings, fields), "stream": stream}
     return out
 
 
@@ -204,7 +221,7 @@ async def bench(stack: Stack, model: str, levels: list[int], requests: int, stre
     headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     async with httpx.AsyncClient(timeout=httpx.Timeout(300.0, connect=5.0), limits=limits,
                                  headers=headers) as client:
-        direct_bodies = await engine_bodies(client, stack.gateway_url, model, questions, max_tokens)
+        direct_bodies = await engine_bodies(client, stack.gateway_url, stack.engine_url, model, questions, max_tokens)
 
         def to_engine(q: str, stream: bool) -> dict[str, Any]:
             return direct_bodies[(q, stream)]
@@ -251,7 +268,8 @@ def main(
     requests: int = typer.Option(16, min=1, help="Non-streaming requests per level and target."),
     stream_requests: int = typer.Option(4, min=0, help="Streaming requests per round and side, sent in pairs (TTFT)."),
     max_tokens: int = typer.Option(16, min=1, help="max_tokens of every request."),
-    model: str = typer.Option("gemma-3-270m", help="Model name."),
+    model: str = typer.Option("gemma-3-270m-ragguard", help="Model name (default: the committed adapter, the "
+                                                            "model the README and the playground use)."),
     out: Path | None = typer.Option(None, help="Also write the raw results as JSON here."),
     api_key: str = typer.Option("", envvar="LOADTEST_API_KEY", help="Bearer key for a gateway outside dev mode."),
     rounds: int = typer.Option(1, min=1, help="Rounds per level, direct and gateway side by side in each; the "

@@ -6,14 +6,18 @@ from collections.abc import AsyncGenerator
 from typing import Any, Protocol
 
 
-class LLMClient(Protocol):
+class ModelLister(Protocol):
+    """What the model catalog asks of an engine: the models it serves."""
+
+    async def models(self) -> list[str]: ...
+
+
+class LLMClient(ModelLister, Protocol):
     """Generation, as the pipeline needs it."""
 
     async def complete(self, payload: dict[str, Any]) -> dict[str, Any]: ...
 
     def stream(self, payload: dict[str, Any]) -> AsyncGenerator[dict[str, Any], None]: ...
-
-    async def models(self) -> list[str]: ...
 
 
 class ServedIndex(Protocol):

@@ -12,14 +12,14 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
-from service.base import LLMClient
+from service.base import ModelLister
 from service.errors import EngineError, ModelNotFound
 
 
 class ModelCatalog:
     """The engine's model list (plus adapters) with a short TTL; unknown models are refused with 404."""
 
-    def __init__(self, llm: LLMClient, ttl_s: float = 30.0, adapters: Iterable[str] = ()) -> None:
+    def __init__(self, llm: ModelLister, ttl_s: float = 30.0, adapters: Iterable[str] = ()) -> None:
         self._llm = llm
         self._ttl = ttl_s
         self._adapters = list(adapters)

@@ -61,10 +61,20 @@ def _continued(train: dict) -> str:  # type: ignore[type-arg]
             f"{steps} steps and {round(seconds, 1)} s of {train.get('device', 'cpu')} wall time.")
 
 
+def _relative(path: Path) -> str:
+    """A config's path as the project's commands name it (relative to the project root when inside it)."""
+    root = Path(__file__).resolve().parents[2]
+    try:
+        return str(path.resolve().relative_to(root))
+    except ValueError:
+        return str(path)
+
+
 def _training(cfg: FinetuneConfig, train: dict) -> str:  # type: ignore[type-arg]
     """The Training and Data bullets: what this adapter was trained on, how long, how it was split."""
     layers = f"layers {cfg.lora.first_layer}-17" if cfg.lora.first_layer else "all 18 layers"
-    run = (f"- **Training**: `python -m training.finetune train` ({train.get('train_examples', cfg.train_size)} "
+    command = "python -m training.finetune train" + (f" --config {_relative(cfg.source)}" if cfg.source else "")
+    run = (f"- **Training**: `{command}` ({train.get('train_examples', cfg.train_size)} "
            f"examples, {cfg.epochs} epoch(s), {train.get('steps', '?')} steps of {cfg.batch_size}"
            f"{_stopped(train)}, seed {cfg.seed}, "
            f"LoRA r={cfg.lora.r} alpha={cfg.lora.alpha} on {', '.join(cfg.lora.target_modules)} of {layers}, "

@@ -53,6 +53,7 @@ class FinetuneConfig(BaseModel):
     lora: LoraConfig = LoraConfig()
     device: str = "cpu"
     threads: int = 2
+    source: Path | None = None  # the YAML file it was loaded from (the card names it); set by `load`
 
     @property
     def adapter_dir(self) -> Path:
@@ -61,4 +62,4 @@ class FinetuneConfig(BaseModel):
     @classmethod
     def load(cls, path: Path = DEFAULT_CONFIG, **overrides: object) -> FinetuneConfig:
         raw = yaml.safe_load(path.read_text()) or {}
-        return cls(**{**raw, **{k: v for k, v in overrides.items() if v is not None}})
+        return cls(**{**raw, **{k: v for k, v in overrides.items() if v is not None}, "source": path})

@@ -6,6 +6,7 @@ import json
 import logging
 from pathlib import Path
 
+from models import MODELS_DIR
 from training.finetune.config import FinetuneConfig
 
 logger = logging.getLogger(__name__)
@@ -63,9 +64,8 @@ def _continued(train: dict) -> str:  # type: ignore[type-arg]
 
 def _relative(path: Path) -> str:
     """A config's path as the project's commands name it (relative to the project root when inside it)."""
-    root = Path(__file__).resolve().parents[2]
     try:
-        return str(path.resolve().relative_to(root))
+        return str(path.resolve().relative_to(MODELS_DIR.parent))
     except ValueError:
         return str(path)
 

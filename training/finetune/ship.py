@@ -12,10 +12,11 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from models import MODELS_DIR
 from training.finetune.card import write_card
 from training.finetune.config import FinetuneConfig
 
-SHIPPED = Path("models/adapters")
+SHIPPED = MODELS_DIR / "adapters"  # where the gateway's settings point (RAGGUARD_ADAPTERS' default)
 FILES = ("adapter_config.json", "train_metrics.json", "eval_metrics.json", "docs_eval_metrics.json")
 
 

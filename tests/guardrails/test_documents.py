@@ -3,10 +3,9 @@
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from guardrails.documents import LENGTH_RUN, RECHECK_DRIFT, DocumentRail, document_rail, embed_by_length
+from guardrails.documents import RECHECK_DRIFT, DocumentRail, document_rail
 from index.base import Chunk, Embedder, Hit, StoredVerdict
 from index.embedder import SentenceTransformerEmbedder, load_embedder
 
@@ -59,14 +58,6 @@ def test_scan_chunks_matches_the_request_time_verdicts(rail: DocumentRail) -> No
     stored = rail.scan_chunks(chunks)
     assert [s.blocked for s in stored] == [False, True] and {s.rail for s in stored} == {rail.identity}
     assert [v.blocked for v in rail.scan([Hit(replace(c, id=c.id + "x"), 1.0) for c in chunks])] == [False, True]
-
-
-def test_windows_embedded_by_token_count_keep_their_order(embedder: SentenceTransformerEmbedder) -> None:
-    """The scan embeds its windows sorted by token count: every vector still lands on its own text."""
-    texts = [f"Restart pod {'number ' * i}{i}." for i in range(12)] + [BENIGN, "Done.", PLANTED]
-    texts = texts[::-2] + texts[::2]  # lengths interleaved, so sorting moves them
-    assert len(texts) > LENGTH_RUN
-    assert np.allclose(embed_by_length(embedder, texts), np.vstack([embedder.embed([t]) for t in texts]), atol=1e-5)
 
 
 @pytest.fixture(scope="module")

@@ -50,8 +50,10 @@ class CrossEncoder:
         self.max_tokens = max_tokens
         logger.info("cross-encoder loaded from %s", path)
 
-    def score(self, evidence: list[str], claims: list[str], batch_size: int = 16) -> np.ndarray:
-        """Support probabilities, one per (evidence, claim) pair (index.onnx_runner: by token count, both cores)."""
+    def score(self, evidence: list[str], claims: list[str], batch_size: int = 1) -> np.ndarray:
+        """Support probabilities, one per (evidence, claim) pair, one pair per session call, side by side on both
+        cores (index.onnx_runner): int8 activations are quantized per call, so in a batch a claim's score would
+        move with the other claims beside it."""
         out = np.zeros(len(claims), dtype=np.float32)
         if not claims:
             return out

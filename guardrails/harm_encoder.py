@@ -53,8 +53,11 @@ class HarmEncoder:
         self.tokenizer = AutoTokenizer.from_pretrained(resolve_model_path(tokenizer_model))
         logger.info("harm encoder loaded from %s (band %.3f, threshold %.3f)", folder, self.band, self.threshold)
 
-    def probs(self, texts: list[str], batch_size: int = 4) -> np.ndarray:
-        """(len(texts), 3) class probabilities (index.onnx_runner: by token count, batches of 4, both cores)."""
+    def probs(self, texts: list[str], batch_size: int = 1) -> np.ndarray:
+        """(len(texts), 3) class probabilities, one text per session call, side by side on both cores
+        (index.onnx_runner). One per call, as calibrated: int8 activations are quantized per call, so in a batch a
+        piece's p(harmful) moves with its neighbours (by up to ~0.01: two held-out prose prompts crossed the 0.99
+        threshold that way), and a piece's verdict must not depend on the text it came with."""
         out = np.zeros((len(texts), len(CLASSES)), np.float32)
         if not texts:
             return out

@@ -33,6 +33,15 @@ def test_harmful_requests_outscore_benign_look_alikes(encoder: HarmEncoder) -> N
     assert (p[:2, 2] >= encoder.threshold).all() and (p[2:, 2] < encoder.threshold).all()
 
 
+def test_a_pieces_score_does_not_depend_on_the_pieces_beside_it(encoder: HarmEncoder) -> None:
+    """One text per call: int8 activations are quantized per call, so a batch would move a score with its
+    neighbours (the threshold sits at 0.99)."""
+    padding = ["The trial enrolled 120 patients across four sites. " * k for k in range(1, 8)]
+    alone = encoder.probs(HARMFUL[:1])
+    assert np.array_equal(encoder.probs(padding + HARMFUL[:1])[-1:], alone)
+    assert np.array_equal(encoder.probs(HARMFUL[:1] + padding[:2])[:1], alone)
+
+
 def test_pieces_below_the_band_are_never_read(encoder: HarmEncoder) -> None:
     out = encoder.read(HARMFUL, np.array([encoder.band - 0.01, encoder.band - 0.001]))
     assert out.read == 0 and out.harmful == 0.0 and out.piece == -1

@@ -3,8 +3,9 @@
 The embedder, the harm encoder and the fact-check's cross-encoder all run a MiniLM graph over many texts (a long
 prompt's windows, an answer's claims). `OnnxRunner` does it once for them:
 
-- texts are tokenized once, in the calling thread (a fast tokenizer is not safe to share across threads), and
-  sorted by token count, so a batch carries next to no padding;
+- texts are tokenized once, by the caller, with the same settings on every call (a fast tokenizer that changes
+  its truncation or padding while another thread encodes fails with "Already borrowed"); the pool threads run
+  only the graph. Texts are sorted by token count, so a batch carries next to no padding;
 - small batches (cache-sized activations: 64 texts of ~200 tokens took 3.4 s int8 in batches of 64, 2.3 s in
   batches of 4 here), a few texts one at a time (no padding at all);
 - the batches run side by side on `parallel` threads (ONNX Runtime runs without the GIL), each session call on

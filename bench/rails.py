@@ -7,11 +7,12 @@ Each round times every prompt once per path; the figures are the median over rou
 p50 (and p95), so one noisy round does not decide them.
 
 Long prompts (`--sizes`, characters): the whole input check as the gateway runs it (the size check, the
-int8 -> fp32 cascade embeddings, every window of every view, the rules), and beside it one int8 pass over
-the prompt's windows alone (what any design reading the prompt with this model pays at least), on prose
-(PubMedQA's abstracts from ../shared/data, else docs/) cut in a new order each time (so no cache helps), with
-the cost per 1,000 characters, which should stay flat; and 32 KB of pathological markup, which is answered (413 past
-RAGGUARD_MAX_PROMPT_TOKENS, or a verdict) in milliseconds.
+int8 -> fp32 cascade embeddings, every window of every view, the rules; the prompt's whole vector only where a
+rail reads it, guardrails.chain.wants_vector: a long prompt's is retrieval's, made beside the rails), and beside
+it one int8 pass over the prompt's windows alone (what any design reading the prompt with this model pays at
+least), on prose (PubMedQA's abstracts from ../shared/data, else docs/) cut in a new order each time (so no cache
+helps), with the cost per 1,000 characters, which should stay flat; and 32 KB of pathological markup, which is
+answered (413 past RAGGUARD_MAX_PROMPT_TOKENS, or a verdict) in milliseconds.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 import numpy as np
 import typer
 
-from guardrails.chain import run_chain
+from guardrails.chain import run_chain, wants_vector
 from guardrails.classifier import PromptScorer, token_offsets
 from guardrails.nemo_policy import DEFAULT_CONFIG, NemoInputRail
 from guardrails.sentences import split_sentences
@@ -80,8 +81,9 @@ def long_prompts(sizes: list[int], rounds: int, data: Path = Path("../shared/dat
     def check(text: str) -> str:
         if len(tokens(text)) > settings.max_prompt_tokens:
             return "413"
-        ran: list = []
-        run_chain(rails.input, text, fast.embed([text])[0], {}, False, False, ran)
+        ran: list = []  # the prompt's whole vector only when a rail reads it, as the gateway (a long prompt's is
+        vector = fast.embed([text])[0] if wants_vector(rails.input, text) else None  # retrieval's, made beside)
+        run_chain(rails.input, text, vector, {}, False, False, ran)
         return "block" if any(getattr(v, "blocked", False) for _, v in ran) else "pass"
 
     check(_prose(rng, 2000, sentences))  # warm

@@ -12,10 +12,24 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from guardrails.base import InputRail
+from guardrails.classifier import HarmfulRail, InjectionClassifierRail
+from guardrails.injection import InjectionRail
 from guardrails.verdict import Outcome, Verdict
 from guardrails.windows import PromptTooLong
 
 Ran = list[tuple[str, Verdict | Exception]]
+# Past this many characters a prompt is longer than the one window the learned rails score whole (128 tokens; prose
+# runs ~4.5 characters a token): they cut it into windows and never read the prompt's whole vector.
+WHOLE_VECTOR_CHARS = 1024
+
+
+def wants_vector(rails: Sequence[InputRail], text: str) -> bool:
+    """Whether the chain should get the prompt's whole vector up front. The rules never read it, and the learned
+    rails only for a text they score whole, so a long prompt's rails start at once and its vector is made beside
+    them (retrieval's query) or not at all (a long conversation, whose question is its last turn). Only a cost
+    question: a rail given None embeds what it needs itself. Any other rail (topics, a NeMo config) gets it."""
+    plain = (InjectionRail, InjectionClassifierRail, HarmfulRail)
+    return len(text) <= WHOLE_VECTOR_CHARS or any(not isinstance(r, plain) for r in rails)
 
 
 def run_chain(rails: Sequence[InputRail], text: str, vector: np.ndarray | None, modes: Mapping[str, str],

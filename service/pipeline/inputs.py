@@ -15,7 +15,7 @@ import anyio
 import numpy as np
 
 from guardrails.base import InputRail
-from guardrails.chain import Ran, run_chain
+from guardrails.chain import Ran, run_chain, wants_vector
 from guardrails.classifier import token_offsets
 from guardrails.pii import PIIRail
 from guardrails.verdict import Outcome, Verdict
@@ -118,12 +118,13 @@ class InputCheck:
         return verdicts + ([pii] if pii is not None else [])
 
     async def verdicts(self, prompt: Prompt, stop_on_block: bool) -> list[Verdict]:
-        """The input rails in order on the prompt's shared vector, in ONE worker call within the rail budget; on a
-        timeout the rail then running, and any after it, count as failed."""
+        """The input rails in order on the prompt's shared vector (when one reads it: guardrails.chain.wants_vector),
+        in ONE worker call within the rail budget; on a timeout the rail then running, and any after it, count as
+        failed."""
         for name in self.off:
             self.metrics.rail_bypasses.labels(name, "off").inc()
         ran: Ran = []
-        vector = await prompt.vector()
+        vector = await prompt.vector() if wants_vector(self.rails, prompt.text) else None
         try:
             await self.slots.run(run_chain, self.rails, prompt.text, vector, self.settings.rail_modes, stop_on_block,
                                  self.settings.input_rail_policy == "open", ran, budget=prompt.budget)

@@ -48,3 +48,23 @@ def test_a_few_texts_run_one_per_call(graph: Path) -> None:
     batches = list(OnnxRunner(graph).run(_ids([3, 9, 5][:FEW])))
     assert [len(rows) for rows, _, _ in batches] == [1, 1, 1]  # no padding at all
     assert not list(OnnxRunner(graph).run([]))
+
+
+def test_callers_on_many_threads_share_one_runner(graph: Path) -> None:
+    """The gateway's CPU workers, the scan workers and the pool all run one session at once."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    runner = OnnxRunner(graph, parallel=2)
+    lists = [_ids([3 + k, 20, 7, 30 - k, 5, 11]) for k in range(6)]
+
+    def vectors(ids: list[list[int]]) -> np.ndarray:
+        out = np.zeros((len(ids), 384), np.float32)
+        for rows, hidden, _ in runner.run(ids):
+            out[rows] = hidden[:, 0]
+        return out
+
+    alone = [vectors(ids) for ids in lists]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(vectors, lists * 2))
+    for got, want in zip(together, alone * 2, strict=True):
+        assert np.allclose(got, want, atol=1e-4)

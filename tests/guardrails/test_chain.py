@@ -64,7 +64,8 @@ def test_the_real_rules_rail_blocks_an_injection_in_the_chain() -> None:
 def test_only_a_rail_that_reads_it_waits_for_the_prompts_whole_vector() -> None:
     """The rules never read the vector and the learned rails only for a text they score whole: a long prompt's
     rails start without it. Any other rail (a topic rail, a NeMo config) still gets it."""
-    learned = [InjectionRail(), InjectionClassifierRail.__new__(InjectionClassifierRail), HarmfulRail.__new__(HarmfulRail)]
+    learned = [InjectionRail(), InjectionClassifierRail.__new__(InjectionClassifierRail),
+               HarmfulRail.__new__(HarmfulRail)]  # (type is all wants_vector reads)
     long_text = "The trial enrolled patients across four sites. " * (WHOLE_VECTOR_CHARS // 40)
     assert wants_vector(learned, "How do I rotate the API key?")
     assert not wants_vector(learned, long_text)

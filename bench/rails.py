@@ -81,8 +81,9 @@ def long_prompts(sizes: list[int], rounds: int, data: Path = Path("../shared/dat
     def check(text: str) -> str:
         if len(tokens(text)) > settings.max_prompt_tokens:
             return "413"
-        ran: list = []  # the prompt's whole vector only when a rail reads it, as the gateway (a long prompt's is
-        vector = fast.embed([text])[0] if wants_vector(rails.input, text) else None  # retrieval's, made beside)
+        # the prompt's whole vector only when a rail reads it, as the gateway (a long prompt's is retrieval's)
+        ran: list = []
+        vector = fast.embed([text])[0] if wants_vector(rails.input, text) else None
         run_chain(rails.input, text, vector, {}, False, False, ran)
         return "block" if any(getattr(v, "blocked", False) for _, v in ran) else "pass"
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 FEW = 4  # up to this many texts run one per session call (no padding), side by side on the pool
+WAVE = 32  # batches padded and in flight at once, whatever the length of the list
 _INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
@@ -51,12 +52,14 @@ class OnnxRunner:
         size = 1 if len(ids) <= FEW else batch_size
         order = np.argsort([-len(t) for t in ids], kind="stable")
         batches = [order[i:i + size] for i in range(0, len(ids), size)]
-        feeds = [self._feed([ids[j] for j in rows], None if types is None else [types[j] for j in rows])
-                 for rows in batches]
-        outputs = self._pool.map(self._call, feeds) if self._pool is not None and len(feeds) > 1 \
-            else map(self._call, feeds)
-        for rows, feed, out in zip(batches, feeds, outputs, strict=True):
-            yield rows, out, feed["attention_mask"]
+        for w in range(0, len(batches), WAVE):  # padded inputs of a wave at a time: memory bounded by WAVE
+            wave = batches[w:w + WAVE]
+            feeds = [self._feed([ids[j] for j in rows], None if types is None else [types[j] for j in rows])
+                     for rows in wave]
+            outputs = self._pool.map(self._call, feeds) if self._pool is not None and len(feeds) > 1 \
+                else map(self._call, feeds)
+            for rows, feed, out in zip(wave, feeds, outputs, strict=True):
+                yield rows, out, feed["attention_mask"]
 
     def _call(self, feed: dict[str, np.ndarray]) -> np.ndarray:
         return self.session.run(None, {k: v for k, v in feed.items() if k in self._wanted})[0]  # type: ignore[attr-defined]

@@ -68,3 +68,11 @@ def test_callers_on_many_threads_share_one_runner(graph: Path) -> None:
         together = list(pool.map(vectors, lists * 2))
     for got, want in zip(together, alone * 2, strict=True):
         assert np.allclose(got, want, atol=1e-4)
+
+
+def test_a_long_list_runs_in_waves_and_still_covers_every_text(graph: Path) -> None:
+    from index.onnx_runner import WAVE
+
+    ids = _ids([1 + k % 9 for k in range(4 * (WAVE + 3))])
+    rows = np.concatenate([r for r, _, _ in OnnxRunner(graph).run(ids, batch_size=4)])
+    assert sorted(rows.tolist()) == list(range(len(ids)))

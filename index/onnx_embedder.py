@@ -16,11 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from index.onnx_runner import OnnxRunner
+from index.onnx_runner import INPUTS, OnnxRunner
 from models import resolve_model_path
 
 logger = logging.getLogger(__name__)
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def onnx_file(cache_dir: Path, model: str, int8: bool) -> Path:
@@ -63,11 +62,11 @@ def export_onnx(model: str, cache_dir: Path, int8: bool) -> Path:
         hf = AutoModel.from_pretrained(model_dir).eval()
         sample = tok(["an example sentence"], return_tensors="pt")
 
-        axes = {name: {0: "batch", 1: "tokens"} for name in (*_INPUTS, "last_hidden_state")}
+        axes = {name: {0: "batch", 1: "tokens"} for name in (*INPUTS, "last_hidden_state")}
         tmp = fp32.with_suffix(f".{os.getpid()}.tmp")
         with torch.no_grad():
-            torch.onnx.export(positional_module(hf, "last_hidden_state"), tuple(sample[k] for k in _INPUTS),
-                              str(tmp), input_names=list(_INPUTS), output_names=["last_hidden_state"],
+            torch.onnx.export(positional_module(hf, "last_hidden_state"), tuple(sample[k] for k in INPUTS),
+                              str(tmp), input_names=list(INPUTS), output_names=["last_hidden_state"],
                               dynamic_axes=axes, opset_version=17, dynamo=False)
         os.replace(tmp, fp32)
         logger.info("exported %s to %s", model_dir, fp32)

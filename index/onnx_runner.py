@@ -22,7 +22,7 @@ import numpy as np
 
 FEW = 4  # up to this many texts run one per session call (no padding), side by side on the pool
 WAVE = 32  # batches padded and in flight at once, whatever the length of the list
-_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
+INPUTS = ("input_ids", "attention_mask", "token_type_ids")  # the BERT graphs' inputs, as exported and fed
 
 
 def cpu_session(path: Path, threads: int | None = 1) -> object:
@@ -68,7 +68,7 @@ class OnnxRunner:
     def _feed(ids: list[Sequence[int]], types: list[Sequence[int]] | None) -> dict[str, np.ndarray]:
         """Right-padded int64 inputs (pad id 0, as BERT tokenizers pad)."""
         width = max(len(t) for t in ids)
-        feed = {name: np.zeros((len(ids), width), np.int64) for name in _INPUTS}
+        feed = {name: np.zeros((len(ids), width), np.int64) for name in INPUTS}
         for r, row in enumerate(ids):
             feed["input_ids"][r, :len(row)] = row
             feed["attention_mask"][r, :len(row)] = 1

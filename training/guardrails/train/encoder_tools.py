@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 logger = logging.getLogger("training.guardrails.train.encoder_tools")
-ONNX_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 
 
 def training_parser(doc: str | None, out: Path, work: Path, presets: dict[str, dict[str, Any]], max_len: int,
@@ -134,13 +133,14 @@ def export_int8(model_dir: Path, out: Path, onnx_file: str, sample: Any, fp32_na
     from transformers import AutoModelForSequenceClassification
 
     from index.onnx_embedder import positional_module
+    from index.onnx_runner import INPUTS
 
     model = AutoModelForSequenceClassification.from_pretrained(model_dir).eval()
     fp32 = model_dir / fp32_name
-    axes = {n: {0: "batch", 1: "tokens"} for n in ONNX_INPUTS} | {"logits": {0: "batch"}}
+    axes = {n: {0: "batch", 1: "tokens"} for n in INPUTS} | {"logits": {0: "batch"}}
     with torch.no_grad():
-        torch.onnx.export(positional_module(model, "logits"), tuple(sample[n] for n in ONNX_INPUTS), str(fp32),
-                          input_names=list(ONNX_INPUTS), output_names=["logits"], dynamic_axes=axes,
+        torch.onnx.export(positional_module(model, "logits"), tuple(sample[n] for n in INPUTS), str(fp32),
+                          input_names=list(INPUTS), output_names=["logits"], dynamic_axes=axes,
                           opset_version=17, dynamo=False)
     out.mkdir(parents=True, exist_ok=True)
     target = out / onnx_file

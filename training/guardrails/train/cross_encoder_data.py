@@ -9,7 +9,9 @@ Generated from the passages of training documents only (COVID-QA contexts and Su
 - positives: sentence fusion (two or three nearby sentences joined into one) and compression (a sentence
   without its parenthetical or trailing clause), each against evidence holding its source sentences;
 - negatives: the same claims with a number, date, name or negation swapped (`grounding_data.perturbations`
-  plus dates), with an unsupported clause from another document added, or a sentence of another document.
+  plus dates), with an unsupported clause from another document added, or a sentence of another document;
+- word-edited negatives (`word_edited`): supported training claims with one word changed (antonym,
+  same-tag substitution from the document, two nouns swapped, a hedge made absolute; `word_edits`).
 """
 
 from __future__ import annotations
@@ -142,8 +144,9 @@ def generated(passages: list[tuple[str, str]], rng: random.Random, count: int) -
 
 
 def training_pairs(split: GroundingSplit, rng: random.Random, max_pairs: int,
-                   generated_share: float = 0.2) -> list[EvidencePair]:
-    """The split's training pairs (lexical evidence) plus generated ones, sampled to `max_pairs` (0 = all)."""
+                   generated_share: float = 0.2, edited_share: float = 0.0) -> list[EvidencePair]:
+    """The split's training pairs (lexical evidence) plus generated ones, sampled to `max_pairs` (0 = all);
+    `edited_share` adds that share of word-edited negatives (`word_edited`, on their own seeded stream)."""
     base = to_evidence(split.train, lexical_evidence)
     passages = list({p.passage: p.group for p in split.train
                      if p.passage and p.source.startswith(("covid", "summedits"))}.items())
@@ -151,9 +154,26 @@ def training_pairs(split: GroundingSplit, rng: random.Random, max_pairs: int,
     gen = generated(passages, rng, extra)
     if max_pairs and len(base) + len(gen) > max_pairs:
         base = _stratified(base, rng, max_pairs - len(gen))
-    pairs = base + gen
+    edited = round((max_pairs or len(base)) * edited_share)
+    pairs = base + gen + (word_edited(split.train, random.Random(rng.random()), edited) if edited else [])
     rng.shuffle(pairs)
     return pairs
+
+
+def word_edited(train: list[Pair], rng: random.Random, count: int) -> list[EvidencePair]:
+    """`count` negatives: supported training claims (BEGIN, SummEdits, COVID-QA-derived) with one word edited
+    (`word_edits`), against the evidence that supported them; the unedited claim stays a positive of the set."""
+    from training.guardrails.train.word_edits import edits, vocabulary
+
+    supported = [p for p in train if p.label == 1 and p.passage and len(p.claim.split()) >= 5]
+    chosen = rng.sample(supported, min(len(supported), round(count * 1.5)))  # some sentences offer no edit
+    documents = sorted({p.passage for p in chosen})
+    vocab = dict(zip(documents, vocabulary(documents), strict=True))
+    evidence = [lexical_evidence(p.claim, p.passage) for p in chosen]
+    made = edits([p.claim for p in chosen], evidence, [vocab[p.passage] for p in chosen], rng)
+    out = [EvidencePair(ev, edit[0], 0, f"edited/{edit[1]}")
+           for ev, edit in zip(evidence, made, strict=True) if edit is not None]
+    return out[:count]
 
 
 def _stratified(pairs: list[EvidencePair], rng: random.Random, size: int,

@@ -162,7 +162,8 @@ def training_pairs(split: GroundingSplit, rng: random.Random, max_pairs: int,
 
 def word_edited(train: list[Pair], rng: random.Random, count: int) -> list[EvidencePair]:
     """`count` negatives: supported training claims (BEGIN, SummEdits, COVID-QA-derived) with one word edited
-    (`word_edits`), against the evidence that supported them; the unedited claim stays a positive of the set."""
+    (`word_edits`), against the evidence that supported them; the unedited claim is a positive of the training
+    split (of the set too unless `max_pairs` sampled it out)."""
     from training.guardrails.train.word_edits import edits, vocabulary
 
     supported = [p for p in train if p.label == 1 and p.passage and len(p.claim.split()) >= 5]

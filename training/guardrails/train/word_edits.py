@@ -54,9 +54,13 @@ def _cased(word: str, like: str) -> str:
     return word.capitalize() if like[:1].isupper() else word
 
 
-def _replace(tokens: list[Any], index: int, word: str, other: int = -1, other_word: str = "") -> str:
-    """The sentence with token `index` replaced by `word` (and token `other` by `other_word`)."""
-    new = {index: word, other: other_word}
+def _editable(token: Any) -> bool:
+    """A noun, verb or adjective that a substitution may replace or supply (at least 4 letters, no stop word)."""
+    return token.tag_ in _EDITABLE and token.is_alpha and len(token.text) >= 4 and not token.is_stop
+
+
+def _replace(tokens: list[Any], new: dict[int, str]) -> str:
+    """The sentence with each token `i` in `new` replaced by `new[i]` (capitalised where the token was)."""
     return "".join((_cased(new[i], t.text) if i in new else t.text) + t.whitespace_ for i, t in enumerate(tokens))
 
 
@@ -66,7 +70,7 @@ def vocabulary(documents: Iterable[str], chars: int = 6000) -> list[dict[str, li
     for doc in _tagger().pipe([d[:chars] for d in documents], batch_size=32):
         by_tag: dict[str, set[str]] = {}
         for t in doc:
-            if t.tag_ in _EDITABLE and t.is_alpha and len(t.text) >= 4 and not t.is_stop:
+            if _editable(t):
                 by_tag.setdefault(t.tag_, set()).add(t.text.lower())
         out.append({tag: sorted(words) for tag, words in by_tag.items()})
     return out
@@ -89,18 +93,18 @@ def _edit(tokens: list[Any], evidence_words: set[str], vocab: dict[str, list[str
     for i, t in enumerate(tokens):
         low = t.text.lower()
         if low in ANTONYMS:
-            options.append((_replace(tokens, i, ANTONYMS[low]), "antonym"))
+            options.append((_replace(tokens, {i: ANTONYMS[low]}), "antonym"))
         if low in QUANTIFIERS:
-            options.append((_replace(tokens, i, QUANTIFIERS[low]), "quantifier"))
-        if t.tag_ in _EDITABLE and t.is_alpha and len(t.text) >= 4 and not t.is_stop:
+            options.append((_replace(tokens, {i: QUANTIFIERS[low]}), "quantifier"))
+        if _editable(t):
             pool = [w for w in vocab.get(t.tag_, []) if w not in evidence_words and w not in own]
             if pool:
-                options.append((_replace(tokens, i, rng.choice(pool)), "substitution"))
+                options.append((_replace(tokens, {i: rng.choice(pool)}), "substitution"))
     nouns = [i for i, t in enumerate(tokens) if i > 0 and t.tag_ in ("NN", "NNS") and t.is_alpha and t.is_lower
              and tokens[i - 1].whitespace_ and (t.whitespace_ or i + 1 == len(tokens) or tokens[i + 1].is_punct)]
     for a, b in zip(nouns, nouns[1:], strict=False):
         if tokens[a].tag_ == tokens[b].tag_ and tokens[a].text != tokens[b].text and b - a > 2:
-            options.append((_replace(tokens, a, tokens[b].text, b, tokens[a].text), "role_swap"))
+            options.append((_replace(tokens, {a: tokens[b].text, b: tokens[a].text}), "role_swap"))
             break
     if not options:
         return None

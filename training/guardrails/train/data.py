@@ -78,7 +78,8 @@ def retrieval_questions(data: Path, rng: random.Random, n: int = 200) -> list[st
     return [q for src in (pubmed, covid, truthful) for q in rng.sample(sorted(set(src)), n)]
 
 
-def build(data: Path, seed: int = 13) -> Split:
+def build(data: Path, seed: int = 13, bank: bool = False) -> Split:
+    """The split; `bank` adds the harmful-action bank (harm_bank) to training (the held-out split is the same)."""
     rng = random.Random(seed)
     split = Split()
 
@@ -134,7 +135,7 @@ def build(data: Path, seed: int = 13) -> Split:
     add((t, INJECTION) for t in inj_tr)
     split.heldout["injection_generated"] = (inj_held, INJECTION)
 
-    split.harm = build_harm(data, seed, (adv_tr, adv_held), unsafe_tr, ben_tr)
+    split.harm = build_harm(data, seed, (adv_tr, adv_held), unsafe_tr, ben_tr, bank)
     for it in split.harm.train:
         add([(it.text, it.label)], it.source)
     trained = [t for t, _ in split.train]

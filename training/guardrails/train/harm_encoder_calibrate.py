@@ -29,7 +29,7 @@ from training.guardrails.train.harm_encoder import OUT, fit_validation
 
 logger = logging.getLogger("training.guardrails.train.harm_encoder_calibrate")
 BANDS = (0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.0)
-HARD = ("xstest", "lookalike", "short_lookalike")
+HARD = ("xstest", "lookalike", "short_lookalike", "bank_lookalike")
 
 
 class Recorder:
@@ -68,11 +68,12 @@ def main() -> None:
     ap.add_argument("--max-fpr-hard", type=float, default=0.05, help="XSTest and look-alikes (XSTest goal 0.05)")
     ap.add_argument("--max-recall-loss", type=float, default=0.01)
     ap.add_argument("--cap", type=float, default=0.99)
+    ap.add_argument("--bank", action="store_true", help="the encoder was trained with the action bank (harm_bank)")
     ap.add_argument("--limit", type=int, default=0, help="first N validation texts only (smoke test)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    _, val = fit_validation(args.data, args.seed)
+    _, val = fit_validation(args.data, args.seed, bank=args.bank)
     val = val[:args.limit] if args.limit else val
     encoder = HarmEncoder(args.folder, band=0.0, threshold=1.0)
     recorder = Recorder(encoder)

@@ -230,8 +230,8 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
         dup = near_duplicates([it.text for it in items], train_texts)
         out.short_heldout[label] = [it for it, d in zip(items, dup, strict=True) if not d]
     if bank:
-        items = bank_items(seed, req_tr, kinds_tr)
-        guarded += [it.text for items_ in out.short_heldout.values() for it in items_]
-        near = near_duplicates([it.text for it in items], guarded, threshold=0.65)
-        out.train += [it for it, d in zip(items, near, strict=True) if not d]
+        banked = bank_items(seed, req_tr, kinds_tr)
+        guarded += [it.text for held in out.short_heldout.values() for it in held]
+        near = near_duplicates([it.text for it in banked], guarded, threshold=0.65)
+        out.train += [it for it, d in zip(banked, near, strict=True) if not d]
     return out

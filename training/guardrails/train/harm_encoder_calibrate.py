@@ -68,12 +68,12 @@ def main() -> None:
     ap.add_argument("--max-fpr-hard", type=float, default=0.05, help="XSTest and look-alikes (XSTest goal 0.05)")
     ap.add_argument("--max-recall-loss", type=float, default=0.01)
     ap.add_argument("--cap", type=float, default=0.99)
-    ap.add_argument("--bank", action="store_true", help="the encoder was trained with the action bank (harm_bank)")
+    ap.add_argument("--no-bank", action="store_true", help="the encoder was trained without the action bank")
     ap.add_argument("--limit", type=int, default=0, help="first N validation texts only (smoke test)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    _, val = fit_validation(args.data, args.seed, bank=args.bank)
+    _, val = fit_validation(args.data, args.seed, bank=not args.no_bank)
     val = val[:args.limit] if args.limit else val
     encoder = HarmEncoder(args.folder, band=0.0, threshold=1.0)
     recorder = Recorder(encoder)

@@ -12,7 +12,8 @@ from pathlib import Path
 from guardrails.classifier import windows
 from training.guardrails.train.generated import benign_questions, injections
 from training.guardrails.train.harm_data import FILES as HARM_FILES
-from training.guardrails.train.harm_data import HarmSplit, build_harm, near_duplicates
+from training.guardrails.train.harm_data import HarmSplit, build_harm
+from training.guardrails.train.harm_items import apart, near_duplicates
 from training.guardrails.train.harm_prose import heldout_prompts
 
 BENIGN, INJECTION, HARMFUL = "benign", "injection", "harmful"
@@ -141,8 +142,7 @@ def build(data: Path, seed: int = 13, bank: bool = False) -> Split:
     trained = [t for t, _ in split.train]
     for name, items in split.harm.heldout.items():
         # no held-out prompt may be a near copy of any training text (XSTest's or deepset's included)
-        items = [it for it, dup in zip(items, near_duplicates([it.text for it in items], trained), strict=True)
-                 if not dup]
+        items = apart(items, trained)
         split.harm.heldout[name] = items
         split.heldout[name] = ([it.text for it in items], HARMFUL if name in HARMFUL_SETS else BENIGN)
         split.categories[name] = [it.category for it in items]

@@ -42,7 +42,7 @@ from training.guardrails.train.harm_generated import (
     third_person,
     xstest_like,
 )
-from training.guardrails.train.harm_items import BENIGN, HARMFUL, Item, cut, dedupe, near_duplicates, norm_key
+from training.guardrails.train.harm_items import BENIGN, HARMFUL, Item, apart, cut, dedupe, norm_key
 from training.guardrails.train.harm_short import load_probes, short_split
 
 PYRIT_CATEGORIES = {"exploits": "malware", "hate_speech": "hate", "information_integrity": "misinformation",
@@ -144,9 +144,7 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     xs_tr = [Item(t, HARMFUL, "xstest", "uncategorized", "xstest:" + norm_key(t)) for t in xstest_unsafe_train]
 
     # Whole sources held out; StrongREJECT's copies of AdvBench rows go first.
-    strong = [it for it in dedupe(strongreject(data))]
-    strong = [it for it, dup in zip(strong, near_duplicates([s.text for s in strong], advbench[0] + advbench[1]),
-                                    strict=True) if not dup]
+    strong = apart(dedupe(strongreject(data)), advbench[0] + advbench[1])
     airt_harm, airt_benign = airt_seeds(data)
 
     pyrit = dedupe(pyrit_objectives(data))
@@ -216,22 +214,17 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
     }
     train_texts = [it.text for it in out.train] + [it.text for it in adv_tr + xs_tr] + list(benign_train)
     for name, items in heldout.items():
-        dup = near_duplicates([it.text for it in items], train_texts)
-        out.heldout[name] = [it for it, d in zip(items, dup, strict=True) if not d]
+        out.heldout[name] = apart(items, train_texts)
 
     short_tr, short_held = short_split(seed)
     guarded = [it.text for items in out.heldout.values() for it in items] + [t for _, t in load_probes()]
     # a margin below 0.8: the split's final near-copy check fits its TF-IDF on more texts (other weights)
-    near = near_duplicates([it.text for it in short_tr], guarded, threshold=0.65)
-    short_tr = [it for it, d in zip(short_tr, near, strict=True) if not d]
+    short_tr = apart(short_tr, guarded, threshold=0.65)
     out.train += short_tr
     train_texts += [it.text for it in short_tr]
     for label, items in short_held.items():
-        dup = near_duplicates([it.text for it in items], train_texts)
-        out.short_heldout[label] = [it for it, d in zip(items, dup, strict=True) if not d]
+        out.short_heldout[label] = apart(items, train_texts)
     if bank:
-        banked = bank_items(seed, req_tr, kinds_tr)
         guarded += [it.text for held in out.short_heldout.values() for it in held]
-        near = near_duplicates([it.text for it in banked], guarded, threshold=0.65)
-        out.train += [it for it, d in zip(banked, near, strict=True) if not d]
+        out.train += apart(bank_items(seed, req_tr, kinds_tr), guarded, threshold=0.65)
     return out

@@ -38,6 +38,12 @@ def near_duplicates(queries: list[str], corpus: list[str], threshold: float = 0.
     return np.asarray((q @ c.T).max(axis=1).toarray()).ravel() >= threshold
 
 
+def apart(items: list[Item], corpus: list[str], threshold: float = 0.8) -> list[Item]:
+    """The items whose text is not a near copy (`near_duplicates`) of any corpus text, in order."""
+    near = near_duplicates([it.text for it in items], corpus, threshold)
+    return [it for it, dup in zip(items, near, strict=True) if not dup]
+
+
 def dedupe(items: list[Item], threshold: float = 0.8) -> list[Item]:
     """First of every group of exact or near duplicates, in order."""
     first: dict[str, Item] = {}

@@ -96,28 +96,40 @@ def test_short_training_texts_never_copy_a_probe_and_leave_the_older_split_alone
 
 def test_bank_covers_every_category_in_training_templates_only() -> None:
     from training.guardrails.train.harm_actions import HARMFUL_ACTIONS
-    from training.guardrails.train.harm_bank import BANK_BENIGN, BANK_HARMFUL, BANK_SOURCES, PER_ACTION, bank_items
+    from training.guardrails.train.harm_bank import (
+        BANK_BENIGN,
+        BANK_HARMFUL,
+        BANK_SOURCES,
+        FORMS,
+        MORE_BENIGN,
+        MORE_HARMFUL,
+        PER_ACTION,
+        bank_items,
+    )
     from training.guardrails.train.harm_generated import REQUESTS, REWORDINGS
 
-    assert set(BANK_HARMFUL) == set(BANK_BENIGN) == set(HARMFUL_ACTIONS)
+    assert set(BANK_HARMFUL) == set(BANK_BENIGN) == set(MORE_HARMFUL) == set(MORE_BENIGN) == set(HARMFUL_ACTIONS)
     requests = {n: REQUESTS[n] for n in sorted(REQUESTS)[:6]}
     rewordings = {k: dict(sorted(v.items())[:2]) for k, v in REWORDINGS.items()}
-    items = bank_items(13, requests, rewordings)
-    assert items == bank_items(13, requests, rewordings)  # seeded
+    shipped, wider = bank_items(13, requests, rewordings), bank_items(13, requests, rewordings, wider=True)
+    assert shipped == bank_items(13, requests, rewordings)  # seeded
     allowed = set(requests) | {n for v in rewordings.values() for n in v}
-    assert {it.template for it in items} <= allowed
-    assert {it.source for it in items} == set(BANK_SOURCES)
-    per_action = {}
-    for it in items:
-        per_action[it.base] = per_action.get(it.base, 0) + 1
-    assert max(per_action.values()) <= PER_ACTION + 1
+    assert {it.template for it in shipped} <= allowed
+    assert {it.template for it in wider} <= allowed | {f"form:{n}" for n in FORMS}
+    assert {it.source for it in shipped} == {it.source for it in wider} == set(BANK_SOURCES)
+    assert len(wider) > len(shipped)
+    for items, most in ((shipped, PER_ACTION + 1), (wider, PER_ACTION + 2)):
+        per_action: dict[str, int] = {}
+        for it in items:
+            per_action[it.base] = per_action.get(it.base, 0) + 1
+        assert max(per_action.values()) <= most
 
 
 def test_bank_is_training_only_and_leaves_the_heldout_split_as_it_was(split) -> None:  # type: ignore[no-untyped-def]
     from training.guardrails.train.data import build
     from training.guardrails.train.harm_bank import BANK_SOURCES
 
-    banked = build(DATA, 13, bank=True)
+    banked = build(DATA, 13, bank="wider")
     assert banked.heldout == split.heldout
     added = [it for it in banked.harm.train if it.source in BANK_SOURCES]
     assert len(added) > 1000 and not any(it.source in BANK_SOURCES for it in split.harm.train)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from guardrails.classifier import windows
 from training.guardrails.train.generated import benign_questions, injections
+from training.guardrails.train.harm_bank import BANK_SOURCES
 from training.guardrails.train.harm_data import FILES as HARM_FILES
 from training.guardrails.train.harm_data import HarmSplit, build_harm
 from training.guardrails.train.harm_items import apart, near_duplicates
@@ -79,8 +80,9 @@ def retrieval_questions(data: Path, rng: random.Random, n: int = 200) -> list[st
     return [q for src in (pubmed, covid, truthful) for q in rng.sample(sorted(set(src)), n)]
 
 
-def build(data: Path, seed: int = 13, bank: bool = False) -> Split:
-    """The split; `bank` adds the harmful-action bank (harm_bank) to training (the held-out split is the same)."""
+def build(data: Path, seed: int = 13, bank: str = "") -> Split:
+    """The split; `bank` ("shipped" / "wider") adds that harmful-action bank (harm_bank) to training (the held-out
+    split is the same)."""
     rng = random.Random(seed)
     split = Split()
 
@@ -139,7 +141,10 @@ def build(data: Path, seed: int = 13, bank: bool = False) -> Split:
     split.harm = build_harm(data, seed, (adv_tr, adv_held), unsafe_tr, ben_tr, bank)
     for it in split.harm.train:
         add([(it.text, it.label)], it.source)
-    trained = [t for t, _ in split.train]
+    # the bank is kept apart from the held-out texts where it is added (harm_data): left out here, it cannot move
+    # this check's TF-IDF weights, so the held-out split is the same with or without it
+    banked = {it.text for it in split.harm.train if it.source in BANK_SOURCES}
+    trained = [t for t, _ in split.train if t not in banked]
     for name, items in split.harm.heldout.items():
         # no held-out prompt may be a near copy of any training text (XSTest's or deepset's included)
         items = apart(items, trained)

@@ -16,9 +16,10 @@ Split recipe (seeded; `HarmSplit` keeps the unit of every item so tests can chec
   Short training texts that near-copy (cosine >= 0.65) a held-out text above or a probe (`harm_probes.json`)
   are dropped.
 - The action bank (`harm_bank.py`, training only, its own seeded stream, added last): more actions and look-alikes
-  per category in training request / rewording templates; a bank text that near-copies a held-out text or a probe
-  is dropped, so every held-out set is the same with or without it.
-Finally every held-out text that near-duplicates (TF-IDF cosine >= 0.8) a training text is dropped.
+  per category in training request / rewording templates and forms no split template has; a bank text that
+  near-copies a held-out text or a probe is dropped, so every held-out set is the same with or without it.
+Finally (`data.build`) every held-out text that near-duplicates (TF-IDF cosine >= 0.8) a training text other than the
+bank's is dropped (the bank is left out of that check, so its texts cannot move the check's TF-IDF weights).
 """
 
 from __future__ import annotations
@@ -134,9 +135,9 @@ def _sample(items: list[Item], n: int, rng: random.Random) -> list[Item]:
 
 
 def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xstest_unsafe_train: list[str],
-               benign_train: list[str], bank: bool = False) -> HarmSplit:
+               benign_train: list[str], bank: str = "") -> HarmSplit:
     """The harmful / look-alike part of the split; `advbench` is the (train, held-out) cut data.build made;
-    `bank` adds the action bank (harm_bank) to training."""
+    `bank` ("shipped" or "wider", harm_bank.BANKS; "": none) adds that action bank to training."""
     rng = random.Random(f"{seed}:harm")
     out = HarmSplit()
     adv_tr = [Item(t, HARMFUL, "advbench", "uncategorized", "advbench:" + norm_key(t)) for t in advbench[0]]
@@ -226,5 +227,5 @@ def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xst
         out.short_heldout[label] = apart(items, train_texts)
     if bank:
         guarded += [it.text for held in out.short_heldout.values() for it in held]
-        out.train += apart(bank_items(seed, req_tr, kinds_tr), guarded, threshold=0.65)
+        out.train += apart(bank_items(seed, req_tr, kinds_tr, wider=bank == "wider"), guarded, threshold=0.65)
     return out

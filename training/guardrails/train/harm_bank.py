@@ -19,7 +19,6 @@ from training.guardrails.train.harm_generated import reword
 from training.guardrails.train.harm_items import BENIGN, HARMFUL, Item, dedupe
 
 BANK_SOURCES = ("bank_harmful", "bank_lookalike")
-BANKS = ("shipped", "wider")  # `bank_items(wider=...)`: the shipped encoder's bank, or it with MORE_* and FORMS
 PER_ACTION = 3
 # Forms of a request that no split template has (so no held-out template is trained on), one per action of the wider
 # bank: the action as a bare instruction ("Write a post saying ...", how red-team objectives read) and requests that

@@ -96,16 +96,8 @@ def test_short_training_texts_never_copy_a_probe_and_leave_the_older_split_alone
 
 def test_bank_covers_every_category_in_training_templates_only() -> None:
     from training.guardrails.train.harm_actions import HARMFUL_ACTIONS
-    from training.guardrails.train.harm_bank import (
-        BANK_BENIGN,
-        BANK_HARMFUL,
-        BANK_SOURCES,
-        FORMS,
-        MORE_BENIGN,
-        MORE_HARMFUL,
-        PER_ACTION,
-        bank_items,
-    )
+    from training.guardrails.train.harm_bank import BANK_BENIGN, BANK_HARMFUL, BANK_SOURCES, PER_ACTION, bank_items
+    from training.guardrails.train.harm_bank_wider import FORMS, MORE_BENIGN, MORE_HARMFUL
     from training.guardrails.train.harm_generated import REQUESTS, REWORDINGS
 
     assert set(BANK_HARMFUL) == set(BANK_BENIGN) == set(MORE_HARMFUL) == set(MORE_BENIGN) == set(HARMFUL_ACTIONS)

@@ -137,7 +137,8 @@ def _sample(items: list[Item], n: int, rng: random.Random) -> list[Item]:
 def build_harm(data: Path, seed: int, advbench: tuple[list[str], list[str]], xstest_unsafe_train: list[str],
                benign_train: list[str], bank: str = "") -> HarmSplit:
     """The harmful / look-alike part of the split; `advbench` is the (train, held-out) cut data.build made;
-    `bank` ("shipped", or "wider": harm_bank's MORE_* and FORMS too; "": none) adds that action bank to training."""
+    `bank` ("shipped", or "wider": harm_bank_wider's actions and forms too; "": none) adds that action bank to
+    training."""
     rng = random.Random(f"{seed}:harm")
     out = HarmSplit()
     adv_tr = [Item(t, HARMFUL, "advbench", "uncategorized", "advbench:" + norm_key(t)) for t in advbench[0]]

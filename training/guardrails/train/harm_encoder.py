@@ -52,7 +52,7 @@ def parse_args() -> argparse.Namespace:
                         "runs before them did")
     parser.add_argument("--no-bank", action="store_true", help="leave out the action bank (harm_bank), as the runs "
                         "before it did")
-    parser.add_argument("--wider-bank", action="store_true", help="the wider action bank (harm_bank.MORE_*, FORMS; "
+    parser.add_argument("--wider-bank", action="store_true", help="the wider action bank (harm_bank_wider; "
                         "measured, not shipped)")
     parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
                         "WORK/final) instead of the packaged base weights and a fresh head")

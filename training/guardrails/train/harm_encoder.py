@@ -50,13 +50,18 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--max-steps", type=int, default=0, help="stop after this many steps (0: all); timing")
     parser.add_argument("--no-prose", action="store_true", help="leave out the prose pieces (harm_prose), as the "
                         "runs before them did")
+    add_bank_options(parser)
+    parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
+                        "WORK/final) instead of the packaged base weights and a fresh head")
+    return parse_with_presets(parser, PRESETS)
+
+
+def add_bank_options(parser: argparse.ArgumentParser) -> None:
+    """--no-bank / --wider-bank: which action bank the encoder trains on (read back by `bank_of`)."""
     parser.add_argument("--no-bank", action="store_true", help="leave out the action bank (harm_bank), as the runs "
                         "before it did")
     parser.add_argument("--wider-bank", action="store_true", help="the wider action bank (harm_bank_wider; "
                         "measured, not shipped)")
-    parser.add_argument("--init", type=Path, help="start from this fine-tuned model folder (e.g. the shipped run's "
-                        "WORK/final) instead of the packaged base weights and a fresh head")
-    return parse_with_presets(parser, PRESETS)
 
 
 def bank_of(args: argparse.Namespace) -> str:

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.harm_encoder import CLASSES, CONFIG_FILE, Encoded, HarmEncoder
-from training.guardrails.train.harm_encoder import OUT, bank_of, fit_validation
+from training.guardrails.train.harm_encoder import OUT, add_bank_options, bank_of, fit_validation
 
 logger = logging.getLogger("training.guardrails.train.harm_encoder_calibrate")
 BANDS = (0.6, 0.5, 0.4, 0.3, 0.2, 0.15, 0.1, 0.07, 0.05, 0.03, 0.02, 0.01, 0.005, 0.0)
@@ -68,8 +68,7 @@ def main() -> None:
     ap.add_argument("--max-fpr-hard", type=float, default=0.05, help="XSTest and look-alikes (XSTest goal 0.05)")
     ap.add_argument("--max-recall-loss", type=float, default=0.01)
     ap.add_argument("--cap", type=float, default=0.99)
-    ap.add_argument("--no-bank", action="store_true", help="the encoder was trained without the action bank")
-    ap.add_argument("--wider-bank", action="store_true", help="the encoder was trained with the wider action bank")
+    add_bank_options(ap)  # the bank the encoder was trained on: its validation texts
     ap.add_argument("--limit", type=int, default=0, help="first N validation texts only (smoke test)")
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")

@@ -103,8 +103,8 @@ def balanced_batches(rows: list[tuple[str, str, str]], batch_size: int, rng: ran
     batch's texts have similar lengths (little padding) while the batch order stays random."""
     pools: dict[str, list[tuple]] = {c: [] for c in (*QUOTA, "prose")}
     for row in rows:
-        pool = "prose" if row[2] in PROSE_SOURCES else row[1]
-        pools[pool].extend([row] * (2 if row[1] == "benign" and row[2] in HARD_NEGATIVES else 1))
+        name = "prose" if row[2] in PROSE_SOURCES else row[1]
+        pools[name].extend([row] * (2 if row[1] == "benign" and row[2] in HARD_NEGATIVES else 1))
     quota = {c: max(1, round(q * batch_size / 16)) for c, q in QUOTA.items()}
     if pools["prose"]:
         quota["prose"] = max(1, round(PROSE_QUOTA * batch_size / 16))

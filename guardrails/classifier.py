@@ -120,7 +120,9 @@ class PromptScorer:
     With `precise` (the cascade): pieces are embedded by the fast `embedder` (int8) and scored by the head of
     `precise` (fp32); each piece the fast pass does not find clearly benign (unsafe >= `fast_cut`) is embedded
     again by `precise` and scored on that vector alone, so every block is an fp32 decision and a long prompt
-    pays fp32 only for its suspicious windows. A prompt whose views pass `max_tokens` is refused (PromptTooLong).
+    pays fp32 only for its suspicious windows. With a `harm_encoder`, which decides the harmful class on the
+    pieces' own text, the focus pieces (harmful only) are not rechecked: their int8 score only picks what the
+    encoder reads. A prompt whose views pass `max_tokens` is refused (PromptTooLong).
     """
 
     def __init__(self, embedder: Embedder, head: Head | None = None, cache_size: int = 32,
@@ -170,7 +172,10 @@ class PromptScorer:
         vecs = np.vstack([*known, embedded]) if known else embedded
         probs = self.head.probs(vecs)
         rechecked = False
-        if self.precise is not None and (unsure := np.flatnonzero(1.0 - probs[:, 0] >= self.fast_cut)).size:
+        # With the harm encoder on, a focus piece (harmful class only) decides nothing itself: its score picks the
+        # pieces the encoder reads, on their own text. Only the windows are rechecked in fp32 then.
+        rows = len(pieces) if self.harm_encoder is not None else len(vecs)
+        if self.precise is not None and (unsure := np.flatnonzero(1.0 - probs[:rows, 0] >= self.fast_cut)).size:
             vecs = vecs.copy()
             vecs[unsure] = self.precise.embed([everything[i] for i in unsure])
             probs[unsure] = self.head.probs(vecs[unsure])

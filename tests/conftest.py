@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
+import numpy as np
 import pytest
 from asgi_lifespan import LifespanManager
 from prometheus_client import CollectorRegistry
 
 from engines.artifacts import Artifacts
 from engines.launch import EngineSpec, command
+from index.base import Embedder
 from index.build import build_index
 from index.embedder import SentenceTransformerEmbedder
 from service.app import create_app
@@ -27,6 +29,19 @@ from service.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 MODEL = "gemma-3-270m"
 os.environ.setdefault("NEMO_GUARDRAILS_NO_USAGE_STATS", "1")
+
+
+class RecordingEmbedder:
+    """A real embedder, noting the texts of every call (to see which embedder got which texts)."""
+
+    def __init__(self, inner: Embedder) -> None:
+        self.inner, self.name, self.dim = inner, inner.name, inner.dim
+        self.int8 = inner.int8
+        self.calls: list[list[str]] = []
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        self.calls.append(texts)
+        return self.inner.embed(texts)
 
 
 def free_port() -> int:

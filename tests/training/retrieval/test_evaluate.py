@@ -1,11 +1,11 @@
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from index.base import Chunk, Embedder, Hit
+from index.base import Chunk, Hit
 from index.chunking import Document
 from index.embedder import SentenceTransformerEmbedder, load_embedder
+from tests.conftest import RecordingEmbedder
 from training.retrieval.evaluate import QASet, Question, evaluate, metrics
 
 
@@ -31,19 +31,6 @@ def toy_set() -> QASet:
     questions = [Question(str(n), f"Tell me about {t}", f"d{i}") for n, (i, t) in
                  enumerate((i, t) for _ in range(3) for i, t in enumerate(TOPICS))]
     return QASet("toy", docs, questions)
-
-
-class RecordingEmbedder:
-    """The real embedder, noting the texts of every call (to see which embedder got the questions)."""
-
-    def __init__(self, inner: Embedder) -> None:
-        self.inner, self.name, self.dim = inner, inner.name, inner.dim
-        self.int8 = inner.int8
-        self.calls: list[list[str]] = []
-
-    def embed(self, texts: list[str]) -> np.ndarray:
-        self.calls.append(texts)
-        return self.inner.embed(texts)
 
 
 def test_evaluate_reports_every_mode_on_held_out_questions(embedder: SentenceTransformerEmbedder) -> None:

@@ -2,7 +2,7 @@
 document rail's scan of every chunk as `index build` runs it, FAISS + BM25 + SQLite, checksum) versus one
 embed() call over the very same chunk texts, timed right before and right after each build (their mean is the
 round's raw rate, so a machine shared with other jobs loads both sides alike). --no-scan leaves the scan out (the
-build of older versions); --no-gate scans every piece (the piece gate, guardrails/document_gate.py, off).
+build of older versions); --no-gate scans every piece (the piece gate, guardrails/piece_gate.py, off).
 
     nice -n 10 python -m bench.ingest ../shared/data --articles 10 --rounds 3
 

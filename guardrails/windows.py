@@ -9,12 +9,18 @@ A window never holds more tokens than the embedder reads (nothing is silently cu
   of it (a harmful request is local: the harmful class alone is scored on these).
 
 Text beyond what the rails cover is refused (PromptTooLong), never scored partially.
+
+Where a view is cut into several windows, `cut` also says which window holds each focus piece and where
+(`Cut.within`): the scorer can then take a focus piece's first-pass vector from the tokens it already embedded for
+that window (the mean of the piece's token states, `embed_spans`) instead of embedding the sentence again.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import NamedTuple
 
 WINDOW_TOKENS = 128  # a text this short is scored whole, as the head was trained; longer: windows this long
 FOCUS_TOKENS = 32  # sentences (cut at this many tokens), for the harmful class
@@ -68,7 +74,11 @@ def _sentences(text: str, offsets: Sequence[tuple[int, int]]) -> list[tuple[int,
     return out
 
 
-Piece = tuple[str, int]  # a window's text and its length in tokens
+class Piece(NamedTuple):
+    text: str
+    tokens: int
+    start: int  # character offsets in the view it was cut from
+    end: int
 
 
 def _groups(text: str, offsets: Sequence[tuple[int, int]], size: int, merge_below: int) -> list[Piece]:
@@ -86,11 +96,13 @@ def _groups(text: str, offsets: Sequence[tuple[int, int]], size: int, merge_belo
             ranges[-1] = (ranges[-1][0], end)  # a short sentence shares a window with what follows
         else:
             ranges.append((first, end))
-    return [(text[offsets[first][0]:offsets[end - 1][1]], end - first) for first, end in ranges]
+    return [Piece(text[offsets[first][0]:offsets[end - 1][1]], end - first, offsets[first][0], offsets[end - 1][1])
+            for first, end in ranges]
 
 
 def _windows(text: str, offsets: Sequence[tuple[int, int]], size: int = WINDOW_TOKENS) -> list[Piece]:
-    return [(text, len(offsets))] if len(offsets) <= size else _groups(text, offsets, size, merge_below=size)
+    return [Piece(text, len(offsets), 0, len(text))] if len(offsets) <= size \
+        else _groups(text, offsets, size, merge_below=size)
 
 
 def _focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKENS) -> list[Piece]:
@@ -101,29 +113,58 @@ def _focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKE
 
 def windows(text: str, offsets: Sequence[tuple[int, int]], size: int = WINDOW_TOKENS) -> list[str]:
     """The text itself when it has at most `size` tokens, else sentence-aligned windows of at most `size`."""
-    return [w for w, _ in _windows(text, offsets, size)]
+    return [w.text for w in _windows(text, offsets, size)]
 
 
 def focus(text: str, offsets: Sequence[tuple[int, int]], size: int = FOCUS_TOKENS) -> list[str]:
     """The sentences of a long text or of several lines (a conversation's turns), fragments joined and long ones
     cut at `size` tokens; [] for one sentence or one short line."""
-    return [f for f, _ in _focus(text, offsets, size)]
+    return [f.text for f in _focus(text, offsets, size)]
 
 
-def cut(views: Sequence[str], offsets: Offsets, limit: int) -> tuple[list[str], list[str]]:
-    """(every window of every view, the focus pieces not among them), without repeats. The text itself (the first
-    view) must have at most `limit` tokens, and the distinct windows of all views together at most twice that
-    (decoded and hidden text is checked too, and a view mostly repeats the text's own windows); else
-    PromptTooLong."""
+@dataclass
+class Cut:
+    """What the rails score for one prompt: every window of every view, the focus pieces not among them, and for
+    each focus piece of a view cut into several windows, (its window's index in `windows`, start, end) of the piece
+    in that window's text (None otherwise)."""
+
+    windows: list[str]
+    focus: list[str]
+    within: list[tuple[int, int, int] | None] = field(default_factory=list)
+
+
+def _placed(windows: list[Piece], focused: list[Piece]) -> list[tuple[Piece, Piece]]:
+    """(focus piece, a window wholly holding it) for each focus piece that has one (both lists in text order)."""
+    out, w = [], 0
+    for f in focused:  # the first window ending at or after the piece is the only one that can hold it
+        while w < len(windows) and windows[w].end < f.end:
+            w += 1
+        if w < len(windows) and windows[w].start <= f.start:
+            out.append((f, windows[w]))
+    return out
+
+
+def cut(views: Sequence[str], offsets: Offsets, limit: int) -> Cut:
+    """Every window of every view, the focus pieces not among them (without repeats), and where each focus piece
+    lies in a window (see `Cut`). The text itself (the first view) must have at most `limit` tokens, and the
+    distinct windows of all views together at most twice that (decoded and hidden text is checked too, and a view
+    mostly repeats the text's own windows); else PromptTooLong."""
     pieces: dict[str, int] = {}
     focused: dict[str, int] = {}
+    held: dict[str, tuple[str, int, int]] = {}
     for i, view in enumerate(views):
         spans = offsets(view)
         if i == 0:
             require_fits(len(spans), limit)
-        pieces.update(_windows(view, spans))
-        focused.update(_focus(view, spans))
+        windows, focus = _windows(view, spans), _focus(view, spans)
+        pieces.update((w.text, w.tokens) for w in windows)
+        focused.update((f.text, f.tokens) for f in focus)
+        if len(windows) > 1:  # a view read whole is scored whole: its sentences are embedded on their own
+            for f, w in _placed(windows, focus):
+                held.setdefault(f.text, (w.text, f.start - w.start, f.end - w.start))
         if sum(pieces.values()) > 2 * limit:  # (the focus pieces re-read the same views: bounded by them)
             raise PromptTooLong(f"the prompt and the text decoded or revealed in it need more than {2 * limit} "
                                 "tokens of checking (twice RAGGUARD_MAX_PROMPT_TOKENS)")
-    return list(pieces), [f for f in focused if f not in pieces]
+    index = {w: k for k, w in enumerate(pieces)}
+    rest = [f for f in focused if f not in pieces]
+    return Cut(list(pieces), rest, [(index[held[f][0]], *held[f][1:]) if f in held else None for f in rest])

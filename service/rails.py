@@ -8,11 +8,11 @@ from dataclasses import dataclass, field
 
 from guardrails.base import InputRail
 from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
-from guardrails.document_gate import DocumentGate
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import load_harm_encoder
 from guardrails.injection import InjectionRail
 from guardrails.nemo_policy import NemoInputRail
+from guardrails.piece_gate import FOCUS_GATE, PieceGate
 from guardrails.pii import DEFAULT_POLICY, PIIRail
 from guardrails.topic import TopicRail
 from index.base import Embedder
@@ -50,8 +50,9 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
     Retrieved chunks go through the same rules and injection head (indirect injection). With `precise` the
     learned rails run the int8 -> fp32 cascade (see PromptScorer)."""
     harm_encoder = load_harm_encoder(threads=settings.embedder_threads) if settings.harm_encoder == "on" else None
+    focus_gate = PieceGate.load(FOCUS_GATE) if settings.focus_gate == "on" else None
     scorer = PromptScorer(embedder, precise=precise, fast_cut=settings.prompt_fast_cut,
-                          max_tokens=settings.max_prompt_tokens, harm_encoder=harm_encoder)
+                          max_tokens=settings.max_prompt_tokens, harm_encoder=harm_encoder, focus_gate=focus_gate)
     rules = InjectionRail()
     classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
     candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]
@@ -71,7 +72,7 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
     if settings.document_rail_mode == "off":
         rails.off.append("indirect_injection")
     else:
-        rails.documents = DocumentRail(rules, classifier, settings.document_rail_threshold, gate=DocumentGate.load())
+        rails.documents = DocumentRail(rules, classifier, settings.document_rail_threshold, gate=PieceGate.load())
     return rails
 
 

@@ -123,6 +123,9 @@ class RailSettings(BaseModel):
     # on: the fine-tuned harm encoder (models/guardrails/harm) reads the pieces the head does not find clearly
     # benign and decides the harmful rail; off: the head alone (guardrails/harm_encoder.py)
     harm_encoder: Literal["on", "off"] = "on"
+    # on (with the encoder): a long prompt's sentences are not embedded again; the focus gate picks which the encoder
+    # reads from their token states in the windows' pass (models/guardrails/harm/focus_gate.json); off: read twice
+    focus_gate: Literal["on", "off"] = "on"
     pii_mode: PIIMode = "mask"  # mask (per-entity policy), block (any PII), flag (report only), off
     pii_entities: dict[str, Literal["mask", "block"]] = {}  # overrides of guardrails.pii.DEFAULT_POLICY
     topics_denied: list[str] = []  # topic descriptions; prompts near one are blocked

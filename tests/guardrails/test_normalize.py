@@ -1,5 +1,6 @@
 """The normalizer and the rules on hostile text: any input is handled, and cost grows linearly with length."""
 
+import re
 import time
 from collections.abc import Callable
 
@@ -9,7 +10,7 @@ from hypothesis import strategies as st
 
 from guardrails.injection import InjectionRail
 from guardrails.normalize import normalize, views
-from guardrails.windows import PromptTooLong, cut, focus, windows
+from guardrails.windows import Cut, PromptTooLong, cut, focus, windows
 
 MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a](", '"', "'", "=", "&#", ";", "\n",
                           "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":"])
@@ -36,9 +37,27 @@ def test_windows_cover_the_text_and_fit_the_embedder(text: str) -> None:
         assert all(sum(not c.isspace() for c in p) <= size for p in pieces) or pieces == [text]
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["Short one.", "A somewhat longer sentence with more words in it.", "Hi!", "\n",
+                                 "word " * 30 + ".", "One more line"]), min_size=1, max_size=60).map(" ".join))
+def test_a_focus_piece_of_a_long_view_is_placed_in_a_window_that_holds_it(text: str) -> None:
+    offsets = lambda t: [(m.start(), m.end()) for m in re.finditer(r"\S+", t)]  # noqa: E731  # a word a token
+    plan = cut([text], offsets, 10_000)
+    assert len(plan.within) == len(plan.focus)
+    for piece, where in zip(plan.focus, plan.within, strict=True):
+        if where is not None:
+            k, start, end = where
+            assert plan.windows[k][start:end] == piece
+    if len(plan.windows) > 1:  # a long view: windows hold whole sentences, so a one-sentence piece is placed
+        assert all(w is not None for p, w in zip(plan.focus, plan.within, strict=True)
+                   if not re.search(r"[.!]\s|\n", p.strip()))
+    else:
+        assert not any(plan.within)
+
+
 def test_text_beyond_the_cap_is_refused_not_cut() -> None:
     offsets = lambda text: [(i, i + 1) for i in range(len(text)) if not text[i].isspace()]  # noqa: E731
-    assert cut(["abc", "abc"], offsets, 5) == (["abc"], [])  # a view repeating the text costs nothing more
+    assert cut(["abc", "abc"], offsets, 5) == Cut(["abc"], [], [])  # a view repeating the text costs nothing more
     with pytest.raises(PromptTooLong):
         cut(["abcdef"], offsets, 5)  # the text itself
     with pytest.raises(PromptTooLong):

@@ -1,4 +1,5 @@
-"""Which embedders serve prompts (RAGGUARD_PROMPT_EMBEDDING): the cascade needs the ONNX int8 copy."""
+"""Which embedders serve prompts (RAGGUARD_PROMPT_EMBEDDING: the cascade needs the ONNX int8 copy) and what the
+learned rails attach (RAGGUARD_FOCUS_GATE)."""
 
 from collections.abc import Callable
 from pathlib import Path
@@ -8,7 +9,7 @@ import pytest
 from index.base import Embedder
 from index.embedder import load_embedder
 from index.onnx_embedder import OnnxEmbedder
-from service.rails import prompt_embedders
+from service.rails import build_rails, prompt_embedders
 from service.settings import Settings
 
 
@@ -39,3 +40,13 @@ def test_the_cascade_falls_back_to_fp32_alone_without_the_onnx_int8_copy(load: C
 
     fast, precise = prompt_embedders(settings, int8_fails)
     assert fast.int8 is False and precise is None  # never torch int8 vectors against the ONNX-measured cut
+
+
+@pytest.mark.parametrize("gate,encoder,attached", [("on", "on", True), ("off", "on", False), ("on", "off", False)])
+def test_the_focus_gate_follows_the_setting_and_needs_the_encoder(load: Callable[..., Embedder], gate: str,
+                                                                  encoder: str, attached: bool) -> None:
+    """RAGGUARD_FOCUS_GATE: on by default, and only with the harm encoder (it picks what the encoder reads)."""
+    settings = Settings(focus_gate=gate, harm_encoder=encoder, pii_mode="off")
+    fast, precise = prompt_embedders(settings, load)
+    scorer = build_rails(settings, fast, precise).input[1].scorer  # type: ignore[attr-defined]
+    assert (scorer.focus_gate is not None) is attached

@@ -33,10 +33,15 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                harm_encoder: str = typer.Option("on", help="on | off, as RAGGUARD_HARM_ENCODER: the fine-tuned "
                                                 "encoder reads what the head finds not clearly benign"),
                harm_encoder_dir: Path | None = typer.Option(None, help="An encoder folder (onnx + json) to "
-                                                            "measure instead of the committed one.")) -> None:
+                                                            "measure instead of the committed one."),
+               focus_gate: str = typer.Option("on", help="on | off, as RAGGUARD_FOCUS_GATE: with the encoder, a "
+                                              "long prompt's sentences are picked from the windows' pass"),
+               focus_gate_file: Path | None = typer.Option(None, help="A focus gate JSON to measure instead of the "
+                                                           "committed one.")) -> None:
     """Input rails on the held-out split: TPR/FPR per set and per harm category, precision, confusion table,
     latency, ROC / precision-recall plot."""
     from guardrails.harm_encoder import DEFAULT_DIR, load_harm_encoder
+    from guardrails.piece_gate import FOCUS_GATE, PieceGate
     from index.base import Embedder
     from index.embedder import load_embedder
     from training.guardrails.evaluate import evaluate, plot_roc
@@ -46,11 +51,14 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
 
     if prompt_embedding not in EMBEDDINGS:
         raise typer.BadParameter(" | ".join(EMBEDDINGS), param_hint="--prompt-embedding")
-    if harm_encoder not in ("on", "off"):
-        raise typer.BadParameter("on | off", param_hint="--harm-encoder")
+    for value, hint in ((harm_encoder, "--harm-encoder"), (focus_gate, "--focus-gate")):
+        if value not in ("on", "off"):
+            raise typer.BadParameter("on | off", param_hint=hint)
     precise = load(False) if prompt_embedding == "cascade" else None
     encoder = load_harm_encoder(harm_encoder_dir or DEFAULT_DIR) if harm_encoder == "on" else None
-    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head, harm_encoder=encoder)
+    gate = PieceGate.load(focus_gate_file or FOCUS_GATE) if focus_gate == "on" else None
+    report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head, harm_encoder=encoder,
+                      focus_gate=gate)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if not k.startswith("_")},

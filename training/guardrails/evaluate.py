@@ -19,10 +19,10 @@ from pathlib import Path
 import numpy as np
 
 from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
-from guardrails.document_gate import DocumentGate
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import HarmEncoder
 from guardrails.injection import InjectionRail
+from guardrails.piece_gate import PieceGate
 from index.base import Embedder
 from index.build import embed_gated
 from training.guardrails.train.data import BENIGN, Split, build
@@ -77,13 +77,14 @@ def _pr(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60,
              precise: Embedder | None = None, head: Path | None = None,
-             harm_encoder: HarmEncoder | None = None) -> dict:
+             harm_encoder: HarmEncoder | None = None, focus_gate: PieceGate | None = None) -> dict:
     """`embedder` embeds prompts; with `precise`, the rails run the int8 -> fp32 cascade (PromptScorer).
     `head` replaces the committed head (to measure an older one on the same split); `harm_encoder` attaches
-    the fine-tuned encoder to the harmful rail (the gateway's RAGGUARD_HARM_ENCODER=on)."""
+    the fine-tuned encoder to the harmful rail (the gateway's RAGGUARD_HARM_ENCODER=on), `focus_gate` its focus gate
+    (RAGGUARD_FOCUS_GATE=on)."""
     split = build(data, seed)
     scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise,
-                          harm_encoder=harm_encoder)
+                          harm_encoder=harm_encoder, focus_gate=focus_gate)
     rails = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
     tallies: dict[str, Tally] = {}
     learned: dict[str, dict[str, list[float]]] = {"injection": {"pos": [], "neg": []},
@@ -124,7 +125,7 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     embed_ms = [x for t in tallies.values() for x in t.embed_ms]
     rails_ms = [x for t in tallies.values() for x in t.rails_ms]
 
-    doc_rows = document_rows(data, split, DocumentRail(rails[0], rails[1], gate=DocumentGate.load()),  # type: ignore[arg-type]
+    doc_rows = document_rows(data, split, DocumentRail(rails[0], rails[1], gate=PieceGate.load()),  # type: ignore[arg-type]
                              precise or embedder, random.Random(seed), documents)
 
     return {

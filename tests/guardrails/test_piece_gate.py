@@ -1,12 +1,13 @@
-"""The document rail's piece gate: spans, pooled states, and an index build that scans less but flags the same."""
+"""Piece gates: the document rail's (spans, pooled states, an index build that scans less but flags the same) and the
+prompt scorer's focus gate (what it reads)."""
 
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from guardrails.document_gate import DocumentGate, piece_spans
 from guardrails.documents import document_rail, pieces
+from guardrails.piece_gate import FOCUS_GATE, PieceGate, piece_spans
 from index.base import Embedder
 from index.build import build_index
 from index.embedder import SentenceTransformerEmbedder, load_embedder
@@ -24,8 +25,8 @@ def onnx_pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[Embedder, Embed
 
 
 @pytest.fixture(scope="module")
-def gate() -> DocumentGate:
-    found = DocumentGate.load()
+def gate() -> PieceGate:
+    found = PieceGate.load()
     assert found is not None, "models/guardrails/document_gate.json is committed"
     return found
 
@@ -41,17 +42,26 @@ def test_piece_spans_are_the_rails_pieces_where_they_stand() -> None:
 def test_pooled_spans_ride_on_the_very_vectors_embed_makes(onnx_pair: tuple[Embedder, Embedder]) -> None:
     precise = onnx_pair[1]
     texts = [POISONED, "One line.", "Restart the pod. Then check /readyz.", "x " * 400, "Short.", "Two. Three."]
-    vectors, pooled = precise.embed_spans(texts, [DocumentGate.spans(t) for t in texts])  # type: ignore[attr-defined]
+    vectors, pooled = precise.embed_spans(texts, [PieceGate.spans(t) for t in texts])  # type: ignore[attr-defined]
     assert np.allclose(vectors, precise.embed(texts), atol=1e-5)
-    assert [len(p) for p in pooled] == [len(DocumentGate.spans(t)) for t in texts]
+    assert [len(p) for p in pooled] == [len(PieceGate.spans(t)) for t in texts]
     assert np.allclose(np.linalg.norm(pooled[0], axis=1), 1.0, atol=1e-5)
 
 
-def test_the_gate_reads_only_the_fp32_onnx_pass_of_its_model(onnx_pair: tuple[Embedder, Embedder], gate: DocumentGate,
+def test_the_gate_reads_only_the_fp32_onnx_pass_of_its_model(onnx_pair: tuple[Embedder, Embedder], gate: PieceGate,
                                                              embedder: SentenceTransformerEmbedder) -> None:
     fast, precise = onnx_pair
     assert gate.reads(precise) and not gate.reads(fast) and not gate.reads(embedder)
     assert document_rail(precise, fast).identity != document_rail(precise, fast, gate=False).identity
+
+
+def test_the_focus_gate_reads_only_the_int8_onnx_pass_of_its_model(onnx_pair: tuple[Embedder, Embedder],
+                                                                   gate: PieceGate) -> None:
+    focus = PieceGate.load(FOCUS_GATE)
+    assert focus is not None, "models/guardrails/harm/focus_gate.json is committed"
+    fast, precise = onnx_pair
+    assert focus.int8 and focus.reads(fast) and not focus.reads(precise)
+    assert 0.0 < focus.cut < 1.0 and focus.identity != gate.identity
 
 
 def test_a_gated_build_scans_fewer_pieces_and_flags_the_same_chunks(

@@ -1,4 +1,9 @@
-"""The document rail's piece gate: which pieces of a chunk need no scan, read from the index pass's own states.
+"""Piece gates: a logistic model over the mean token state of one piece of a text, read in its text's context from a
+pass the caller makes anyway. Two are committed: the document rail's (below) and the prompt scorer's focus gate
+(`FOCUS_GATE`: which sentences of a long prompt the harm encoder reads, from the int8 windows' pass;
+`training.guardrails.train.focus_gate`).
+
+The document rail's piece gate: which pieces of a chunk need no scan, read from the index pass's own states.
 
 `index build` embeds every chunk in fp32 anyway; the mean of those token states over one piece (a sentence or a
 few short ones, as the rail cuts them) is that piece read in its chunk's context. A logistic model over it,
@@ -21,6 +26,7 @@ from guardrails.sentences import split_sentences
 
 PIECE_WORDS = 60
 DEFAULT_GATE = Path(__file__).resolve().parents[1] / "models" / "guardrails" / "document_gate.json"
+FOCUS_GATE = DEFAULT_GATE.parent / "harm" / "focus_gate.json"
 
 
 def piece_spans(text: str, max_words: int = PIECE_WORDS) -> list[tuple[str, int, int]]:
@@ -40,30 +46,33 @@ def piece_spans(text: str, max_words: int = PIECE_WORDS) -> list[tuple[str, int,
 
 
 @dataclass(frozen=True)
-class DocumentGate:
+class PieceGate:
     """p(the piece could matter) = sigmoid(w . state + b); pieces below `cut` are cleared."""
 
     weights: np.ndarray
     bias: float
     cut: float
-    model: str  # the embedder whose fp32 token states it reads
+    model: str  # the embedder whose token states it reads
+    int8: bool = False  # its int8 pass (the prompt scorer's first pass), else its fp32 pass (the index's)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_GATE) -> DocumentGate | None:
+    def load(cls, path: Path = DEFAULT_GATE) -> PieceGate | None:
         """The committed gate, or None when there is none (then every piece is scanned)."""
         if not path.exists():
             return None
         raw = json.loads(path.read_text())
-        return cls(np.asarray(raw["weights"], np.float32), float(raw["bias"]), float(raw["cut"]), raw["model"])
+        return cls(np.asarray(raw["weights"], np.float32), float(raw["bias"]), float(raw["cut"]), raw["model"],
+                   bool(raw.get("int8", False)))
 
     @property
     def identity(self) -> str:
-        digest = hashlib.sha256(self.weights.tobytes() + json.dumps([self.bias, self.cut, self.model]).encode())
+        named = [self.bias, self.cut, self.model] + (["int8"] if self.int8 else [])
+        digest = hashlib.sha256(self.weights.tobytes() + json.dumps(named).encode())
         return digest.hexdigest()[:16]
 
     def reads(self, embedder: object) -> bool:
-        """Whether the index pass of `embedder` gives this gate its states (fp32 ONNX of the same model)."""
-        return (getattr(embedder, "name", None) == self.model and not getattr(embedder, "int8", True)
+        """Whether `embedder`'s pass gives this gate its states (ONNX of the same model, int8 or fp32 as trained)."""
+        return (getattr(embedder, "name", None) == self.model and getattr(embedder, "int8", None) is self.int8
                 and callable(getattr(embedder, "embed_spans", None)))
 
     @staticmethod

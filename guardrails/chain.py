@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 
 from guardrails.base import InputRail
-from guardrails.classifier import HarmfulRail, InjectionClassifierRail
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
 from guardrails.verdict import Outcome, Verdict
 from guardrails.windows import PromptTooLong

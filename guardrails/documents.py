@@ -28,7 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from guardrails.classifier import MAX_PROMPT_TOKENS, InjectionClassifierRail, PromptScorer
+from guardrails.classifier import MAX_PROMPT_TOKENS, PromptScorer
+from guardrails.head_rails import InjectionClassifierRail
 from guardrails.injection import RULES, InjectionRail
 from guardrails.piece_gate import PIECE_WORDS, PieceGate, piece_spans
 from guardrails.verdict import Outcome, Verdict

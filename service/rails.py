@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from guardrails.base import InputRail
-from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
+from guardrails.classifier import PromptScorer
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import load_harm_encoder
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
 from guardrails.nemo_policy import NemoInputRail
 from guardrails.piece_gate import FOCUS_GATE, PieceGate

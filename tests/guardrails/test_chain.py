@@ -3,7 +3,7 @@
 import numpy as np
 
 from guardrails.chain import WHOLE_VECTOR_CHARS, Ran, run_chain, wants_vector
-from guardrails.classifier import HarmfulRail, InjectionClassifierRail
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
 from guardrails.verdict import Outcome, Verdict
 

@@ -8,17 +8,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from guardrails.classifier import (
-    DEFAULT_HEAD,
-    DEFAULT_HEAD_INT8,
-    HarmfulRail,
-    Head,
-    InjectionClassifierRail,
-    PromptScorer,
-    head_path,
-    windows,
-)
+from guardrails.classifier import DEFAULT_HEAD, DEFAULT_HEAD_INT8, Head, PromptScorer, head_path, windows
 from guardrails.harm_encoder import load_harm_encoder
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.normalize import normalize, views
 from guardrails.piece_gate import FOCUS_GATE, PieceGate
 from guardrails.verdict import Outcome

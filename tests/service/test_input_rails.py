@@ -6,7 +6,8 @@ from collections.abc import Callable
 import numpy as np
 import pytest
 
-from guardrails.classifier import Head, InjectionClassifierRail, head_path
+from guardrails.classifier import Head, head_path
+from guardrails.head_rails import InjectionClassifierRail
 from service.rails import build_rails
 from service.settings import Settings
 from tests.conftest import MODEL

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
+from guardrails.classifier import Head, PromptScorer
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import HarmEncoder
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
 from guardrails.piece_gate import PieceGate
 from index.base import Embedder

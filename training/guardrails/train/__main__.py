@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer, head_path
+from guardrails.classifier import Head, PromptScorer, head_path
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.normalize import normalize
 from index.base import Embedder
 from index.embedder import SentenceTransformerEmbedder, embed_each, load_embedder

@@ -14,7 +14,8 @@ import json
 import logging
 from pathlib import Path
 
-from guardrails.classifier import HarmfulRail, Head, InjectionClassifierRail, PromptScorer
+from guardrails.classifier import Head, PromptScorer
+from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from training.guardrails.evaluate import per_category
 from training.guardrails.train.__main__ import CachedEmbedder, training_embedder
 from training.guardrails.train.data import build

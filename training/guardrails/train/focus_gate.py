@@ -22,8 +22,8 @@ sentence's token states in its window (`PromptScorer._first_pass`, exactly as th
   and 1 that clears the most prose at that cut. The committed gate is then fitted on every piece. Out-of-fold
   numbers go into the JSON's `card`.
 
-CPU: a few minutes (ONNX Runtime, the encoder over every piece once; features cached in `--cache`). `--device`
-does not apply.
+CPU: ~12 minutes the first time on 2 cores (ONNX Runtime: the windows' int8 pass and the encoder over every
+sentence once; the features are cached in `--cache`), seconds for a refit. `--device` does not apply.
 """
 
 from __future__ import annotations

@@ -30,7 +30,8 @@ def probes_by_label(path: Path = PROBES) -> dict[str, list[tuple[str, str]]]:
 
 def score(items: list[tuple[str, str]], encoder: HarmEncoder | None) -> list[dict]:
     """Per probe: harmful-rail verdict and score with the head alone and with the encoder, and any-rail block."""
-    from guardrails.classifier import HarmfulRail, InjectionClassifierRail, PromptScorer
+    from guardrails.classifier import PromptScorer
+    from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
     from guardrails.injection import InjectionRail
     from index.embedder import load_embedder
 

@@ -68,12 +68,9 @@ class HarmEncoder:
             out[rows] = e / e.sum(axis=1, keepdims=True)
         return out
 
-    def read(self, pieces: list[str], unsafe: np.ndarray) -> Encoded:
-        """Score the pieces whose head unsafe score reaches the band; the rest count as benign."""
-        return self.verdict(*self.scores(pieces, unsafe))
-
     def scores(self, pieces: list[str], unsafe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(indexes of the pieces whose head unsafe score reaches the band, the encoder's p(harmful) of each)."""
+        """(indexes of the pieces whose head unsafe score reaches the band, the encoder's p(harmful) of each); the
+        rest count as benign."""
         chosen = np.flatnonzero(np.asarray(unsafe) >= self.band)
         return chosen, self.probs([pieces[i] for i in chosen])[:, CLASSES.index("harmful")]
 

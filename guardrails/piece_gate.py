@@ -1,16 +1,14 @@
 """Piece gates: a logistic model over the mean token state of one piece of a text, read in its text's context from a
-pass the caller makes anyway. Two are committed: the document rail's (below) and the prompt scorer's focus gate
-(`FOCUS_GATE`: which sentences of a long prompt the harm encoder reads, from the int8 windows' pass;
-`training.guardrails.train.focus_gate`).
+pass the caller makes anyway. Two are committed: the prompt scorer's focus gate (`FOCUS_GATE`: which sentences of a
+long prompt the harm encoder reads, from the int8 windows' pass; `training.guardrails.train.focus_gate`) and the
+document rail's (`DEFAULT_GATE`: which pieces of a chunk need no scan, from the index pass's own fp32 states).
 
-The document rail's piece gate: which pieces of a chunk need no scan, read from the index pass's own states.
-
-`index build` embeds every chunk in fp32 anyway; the mean of those token states over one piece (a sentence or a
-few short ones, as the rail cuts them) is that piece read in its chunk's context. A logistic model over it,
-trained to predict the rail's own piece score (models/guardrails/README.md, `training.guardrails.train.
-document_gate`), clears the pieces it finds far below any block: they are not embedded again by the scan. Every
-other piece, and every title, is scanned as before. At request time there are no states, so nothing is cleared:
-the gateway's own scan of a chunk is never laxer than the index's.
+For the document rail: `index build` embeds every chunk in fp32 anyway; the mean of those token states over one
+piece (a sentence or a few short ones, as the rail cuts them) is that piece read in its chunk's context. A logistic
+model over it, trained to predict the rail's own piece score (models/guardrails/README.md,
+`training.guardrails.train.document_gate`), clears the pieces it finds far below any block: they are not embedded
+again by the scan. Every other piece, and every title, is scanned as before. At request time there are no states, so
+nothing is cleared: the gateway's own scan of a chunk is never laxer than the index's.
 """
 
 from __future__ import annotations
@@ -63,6 +61,12 @@ class PieceGate:
         raw = json.loads(path.read_text())
         return cls(np.asarray(raw["weights"], np.float32), float(raw["bias"]), float(raw["cut"]), raw["model"],
                    bool(raw.get("int8", False)))
+
+    def save(self, path: Path, card: dict[str, object]) -> None:
+        """Write the gate as `load` reads it, with its training report (`card`)."""
+        raw = {"model": self.model, **({"int8": True} if self.int8 else {}), "cut": self.cut, "bias": self.bias,
+               "weights": [round(float(w), 6) for w in self.weights], "card": card}
+        path.write_text(json.dumps(raw, indent=1) + "\n")
 
     @property
     def identity(self) -> str:

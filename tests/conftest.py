@@ -43,6 +43,10 @@ class RecordingEmbedder:
         self.calls.append(texts)
         return self.inner.embed(texts)
 
+    def embed_spans(self, texts: list[str], spans: list[list[tuple[int, int]]]) -> tuple[np.ndarray, list[np.ndarray]]:
+        self.calls.append(texts)
+        return self.inner.embed_spans(texts, spans)  # type: ignore[attr-defined]
+
 
 def free_port() -> int:
     with socket.socket() as s:

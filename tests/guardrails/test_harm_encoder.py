@@ -44,9 +44,9 @@ def test_a_pieces_score_does_not_depend_on_the_pieces_beside_it(encoder: HarmEnc
 
 
 def test_pieces_below_the_band_are_never_read(encoder: HarmEncoder) -> None:
-    out = encoder.read(HARMFUL, np.array([encoder.band - 0.01, encoder.band - 0.001]))
+    out = encoder.verdict(*encoder.scores(HARMFUL, np.array([encoder.band - 0.01, encoder.band - 0.001])))
     assert out.read == 0 and out.harmful == 0.0 and out.piece == -1
-    out = encoder.read(BENIGN + HARMFUL[:1], np.array([1.0, 1.0, 1.0]))
+    out = encoder.verdict(*encoder.scores(BENIGN + HARMFUL[:1], np.array([1.0, 1.0, 1.0])))
     assert out.read == 3 and out.piece == 2
 
 

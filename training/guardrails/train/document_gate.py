@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -110,9 +111,7 @@ def main(data: Path = typer.Option(Path("../shared/data"), exists=True), out: Pa
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out.write_text(json.dumps({"model": states.name, "cut": cut, "bias": float(fit.intercept_[0]),
-                               "weights": [round(float(w), 6) for w in fit.coef_[0]], "card": card}, indent=1)
-                   + "\n")
+    replace(gate, weights=fit.coef_[0], cut=cut).save(out, card)  # the fitted (float64) weights, as before
     console.print_json(data=card)
     console.print(f"wrote {out} (cut {cut:.4f})")
 

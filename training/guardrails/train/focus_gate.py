@@ -29,7 +29,6 @@ sentence once; the features are cached in `--cache`), seconds for a refit. `--de
 from __future__ import annotations
 
 import hashlib
-import json
 import random
 import time
 from pathlib import Path
@@ -151,8 +150,7 @@ def main(data: Path = typer.Option(Path("../shared/data"), exists=True), out: Pa
         },
         "seconds": round(time.perf_counter() - started, 1),
     }
-    out.write_text(json.dumps({"model": model, "int8": True, "cut": cut, "bias": float(final.intercept_[0]),
-                               "weights": [round(float(w), 6) for w in final.coef_[0]], "card": card}, indent=1) + "\n")
+    PieceGate(final.coef_[0], float(final.intercept_[0]), cut, model, int8=True).save(out, card)
     console.print_json(data=card)
     console.print(f"wrote {out} (cut {cut:.4f})")
 

@@ -48,8 +48,14 @@ def run_chain(rails: Sequence[InputRail], text: str, vector: np.ndarray | None, 
             if not keep_going_on_error:
                 return
             continue
-        if verdict.blocked and modes.get(rail.name) == "flag":
-            verdict = Verdict(rail.name, Outcome.FLAG, verdict.score, f"{verdict.reason} (flag mode)", verdict.seconds)
+        verdict = in_mode(verdict, modes.get(rail.name))
         ran.append((rail.name, verdict))
         if verdict.blocked and stop_on_block:
             return
+
+
+def in_mode(verdict: Verdict, mode: str | None) -> Verdict:
+    """A block by a rail in `flag` mode (RAGGUARD_RAIL_MODES) is reported as a flag, not enforced."""
+    if verdict.blocked and mode == "flag":
+        return Verdict(verdict.rail, Outcome.FLAG, verdict.score, f"{verdict.reason} (flag mode)", verdict.seconds)
+    return verdict

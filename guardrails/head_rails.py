@@ -40,6 +40,11 @@ class _HeadRail:
         # ("write ransomware": injection-like and harmful) is blocked by the rail of the larger class.
         self.unsafe_threshold = scorer.head.thresholds.get("unsafe", 1.01)
 
+    @property
+    def blocks_from(self) -> float:
+        """The verdict score from which this rail blocks (the top of its uncertain band, guardrails.self_check)."""
+        return self.threshold
+
     def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
         """Score the prompt, reusing its embedding when the pipeline already computed it."""
         started = time.perf_counter()
@@ -84,6 +89,11 @@ class HarmfulRail(_HeadRail):
         self._labels = list(self.taxonomy)
         self._topic_vecs = scorer.embedder.embed(list(self.taxonomy.values()))
         self._explicit = threshold
+
+    @property
+    def blocks_from(self) -> float:
+        encoder = self.scorer.harm_encoder
+        return encoder.threshold if encoder is not None and self._explicit is None else self.threshold
 
     def judge(self, scores: Scores) -> tuple[Outcome, str, float]:
         """With a harm encoder attached, its p(harmful) decides (its own threshold unless one was given), and the

@@ -135,6 +135,12 @@ class RailSettings(BaseModel):
     document_rail_mode: RailMode = "block"  # retrieved chunks carrying instructions: block = dropped
     document_rail_threshold: float = Field(default=0.85, ge=0.0, le=1.0)
     nemo_config: Path | None = None  # a NeMo Guardrails config dir applied as the input policy instead
+    # optional engine self-check (guardrails/self_check.py): a prompt no rail blocked but a learned rail scored in
+    # [self_check_input_from, that rail's threshold) is put to the engine (a capable model: production vLLM)
+    self_check_input: bool = False
+    self_check_input_model: str | None = None  # the engine model asked; None: RAGGUARD_ENGINE_MODEL_NAME
+    self_check_input_from: float = Field(default=0.5, ge=0.0, le=1.0)
+    self_check_input_max_tokens: int = Field(default=4, ge=1, le=4096)  # a reasoning model needs more
 
     input_rail_policy: FailPolicy = "closed"
     output_rail_policy: FailPolicy = "closed"

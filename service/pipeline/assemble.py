@@ -8,6 +8,7 @@ from opentelemetry import trace as otel
 
 from guardrails.base import OutputRail
 from guardrails.judge import LLMJudge
+from guardrails.self_check import SelfCheckInput
 from index.base import Embedder
 from service.base import LLMClient
 from service.catalog import ModelCatalog
@@ -27,16 +28,20 @@ from service.work import CpuSlots
 
 def build_road(settings: Settings, metrics: Metrics, tracer: otel.Tracer, embedder: Embedder, index: Collections,
                rails: Rails, output_rail: OutputRail, llm: LLMClient, catalog: ModelCatalog | None) -> Road:
-    """One CPU pool (RAGGUARD_CPU_WORKERS) serves every stage; the LLM judge only where routes ask for it."""
+    """One CPU pool (RAGGUARD_CPU_WORKERS) serves every stage; the LLM judge only where routes ask for it, the input
+    self-check only when RAGGUARD_SELF_CHECK_INPUT is on."""
     slots, clock = CpuSlots(settings.cpu_workers, settings.cpu_wait_s), Clock(metrics, tracer)
+    fields = catalog.engine_fields if catalog is not None else lambda _m: {}
     judge = LLMJudge(llm.complete, settings.llm_judge_model or settings.engine_model_name, settings.llm_judge_routes,
-                     catalog.engine_fields if catalog is not None else lambda _m: {},
-                     count=lambda v: metrics.rail_verdicts.labels("llm_judge", v).inc(),
+                     fields, count=lambda v: metrics.rail_verdicts.labels("llm_judge", v).inc(),
                      ) if settings.llm_judge_routes else None
+    self_check = SelfCheckInput(llm.complete, settings.self_check_input_model or settings.engine_model_name,
+                                settings.self_check_input_from, fields,
+                                max_tokens=settings.self_check_input_max_tokens) if settings.self_check_input else None
     output = OutputCheck(settings, metrics, output_rail, slots, clock, judge)
     return Road(
         settings=settings, clock=clock,
-        inputs=InputCheck(settings, metrics, embedder, rails.input, slots, rails.pii, rails.off),
+        inputs=InputCheck(settings, metrics, embedder, rails.input, slots, rails.pii, rails.off, self_check),
         retrieval=Retrieval(settings, metrics, embedder, index, slots, rails.documents),
         generation=Generation(llm, output, clock, settings.check_during_generation),
         output=output, respond=Respond(settings, metrics), catalog=catalog)

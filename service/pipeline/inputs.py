@@ -2,22 +2,26 @@
 
 `admit` screens the messages (client system turns kept, dropped or refused), refuses a text longer than the rails
 check (413) and opens the request's one rail budget. `check` embeds the prompt once and runs the input rails in
-one worker call, with the PII rail beside them; any block raises `Blocked`. A rail that fails or times out
-refuses the request (fail closed) unless RAGGUARD_INPUT_RAIL_POLICY=open, which counts a bypass instead.
+one worker call, with the PII rail beside them; then, when configured, the engine's self-check decides a prompt a
+learned rail left in its uncertain band (guardrails.self_check), on the PII-masked text. Any block raises
+`Blocked`. A rail that fails or times out refuses the request (fail closed) unless RAGGUARD_INPUT_RAIL_POLICY=open,
+which counts a bypass instead.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 import anyio
 import numpy as np
 
 from guardrails.base import InputRail
-from guardrails.chain import Ran, run_chain, wants_vector
+from guardrails.chain import Ran, in_mode, run_chain, wants_vector
 from guardrails.classifier import token_offsets
 from guardrails.pii import PIIRail
+from guardrails.self_check import SelfCheckInput
 from guardrails.verdict import Outcome, Verdict
 from guardrails.windows import PromptTooLong, require_fits
 from index.base import Embedder
@@ -75,6 +79,7 @@ class InputCheck:
     slots: CpuSlots
     pii: PIIRail | None = None
     off: list[str] = field(default_factory=list)  # rails turned off by config, counted as bypasses
+    self_check: SelfCheckInput | None = None  # the engine decides the uncertain band (RAGGUARD_SELF_CHECK_INPUT)
 
     async def admit(self, messages: list[ChatMessage]) -> Prompt:
         """The prompt the rails will check. A text longer than they check is a 413 before any rail starts; a text
@@ -105,17 +110,20 @@ class InputCheck:
                 verdicts = await self.verdicts(prompt, stop_on_block=True)
                 if any(v.blocked for v in verdicts):
                     tg.cancel_scope.cancel()  # PII's answer is no longer wanted
-        if blocked := next((v for v in [*verdicts, *found] if v.blocked), None):
+        verdicts += found
+        verdicts += await self._self_checked(prompt, verdicts)  # after PII: the engine reads the masked text
+        if blocked := next((v for v in verdicts if v.blocked), None):
             raise Blocked.by(blocked)
-        return verdicts + found
+        return verdicts
 
     async def report(self, messages: list[ChatMessage]) -> list[Verdict]:
         """Every input rail's verdict, nothing enforced (POST /v1/guardrails/check); a failing rail raises
         RailFailed under the fail-closed policy, as on the chat road."""
         prompt = await self.admit(messages)
         verdicts = await self.verdicts(prompt, stop_on_block=False)
-        pii = await self._pii(prompt.messages, mask=False, budget=prompt.budget)
-        return verdicts + ([pii] if pii is not None else [])
+        if (pii := await self._pii(prompt.messages, mask=True, budget=prompt.budget)) is not None:
+            verdicts.append(pii)
+        return verdicts + await self._self_checked(prompt, verdicts)
 
     async def verdicts(self, prompt: Prompt, stop_on_block: bool) -> list[Verdict]:
         """The input rails in order on the prompt's shared vector (when one reads it: guardrails.chain.wants_vector),
@@ -134,6 +142,23 @@ class InputCheck:
         except PromptTooLong as exc:
             raise too_long(exc) from None
         return [self._count(name, result) for name, result in ran]  # counted in order, up to a refusal
+
+    async def _self_checked(self, prompt: Prompt, verdicts: list[Verdict]) -> list[Verdict]:
+        """The engine's self-check verdict, when no rail blocked and a learned rail is unsure (else nothing), within
+        what is left of the rail budget; an engine error or a timeout is a failed rail (the fail policy decides)."""
+        rail = self.self_check
+        if rail is None or not rail.wanted(verdicts, self.rails):
+            return []
+        started = time.perf_counter()
+        result: Verdict | Exception
+        try:
+            with anyio.fail_after(prompt.budget.left()):
+                result = in_mode(await rail.check(rails_text(prompt.messages)),
+                                 self.settings.rail_modes.get(rail.name))
+        except Exception as exc:  # noqa: BLE001 - TimeoutError, the engine's errors: the fail policy decides
+            result = exc
+        prompt.budget.spent += time.perf_counter() - started
+        return [self._count(rail.name, result)]
 
     def _count(self, name: str, result: Verdict | Exception) -> Verdict:
         verdict = self._failed(name, result) if isinstance(result, Exception) else result

@@ -84,3 +84,21 @@ def test_bypass_classes_never_reach_the_engine(llama_engine: str, gateway_proces
         r = httpx.post(f"{base}/v1/chat/completions", json={"model": road.MODEL, "messages": messages}, timeout=120)
         assert r.status_code in (400, 413), f"{case}: {r.status_code} {r.text[:200]}"
     assert llama_requests(llama_engine) == before
+
+
+def test_self_check_asks_the_real_engine_and_counts_its_verdict(llama_engine: str, gateway_process) -> None:  # type: ignore[no-untyped-def]
+    """With the self-check on and the band opened to every prompt, the check endpoint puts the prompt to the engine
+    (whatever the 270M base model answers: yes, no, or something unclear that fails closed), then reports, times
+    and counts the verdict."""
+    base = gateway_process(llama_engine, RAGGUARD_SELF_CHECK_INPUT="true", RAGGUARD_SELF_CHECK_INPUT_FROM="0",
+                           RAGGUARD_RAIL_TIMEOUT_S="120")
+    before = llama_requests(llama_engine)
+    r = httpx.post(f"{base}/v1/guardrails/check", timeout=300,
+                   json={"messages": [{"role": "user", "content": "Which port does the gateway listen on?"}]})
+    assert r.status_code == 200, r.text
+    mine = next(v for v in r.json()["rails"] if v["name"] == "self_check_input")
+    assert mine["verdict"] in ("pass", "block") and "self-check" in mine["reason"]
+    assert llama_requests(llama_engine) > before
+    assert road.gateway_metric(base, "ragguard_rail_verdicts_total", rail="self_check_input",
+                               verdict=mine["verdict"]) == 1
+    assert road.gateway_metric(base, "ragguard_rail_duration_seconds_count", rail="self_check_input") == 1

@@ -3,15 +3,20 @@
 import time
 from collections.abc import Callable
 
+import httpx
 import numpy as np
 import pytest
+from asgi_lifespan import LifespanManager
+from prometheus_client import CollectorRegistry
 
 from guardrails.classifier import Head, head_path
 from guardrails.head_rails import InjectionClassifierRail
+from service.app import create_app
 from service.rails import build_rails
 from service.settings import Settings
 from tests.conftest import MODEL
 from tests.service.test_errors import metric
+from tests.service.test_guardrails_check import RecordingEngine
 
 CHAT = "/v1/chat/completions"
 
@@ -94,3 +99,42 @@ async def test_a_failing_or_hanging_input_rail_follows_the_fail_policy(make_sett
         assert all(verdicts[n] == "pass" for n in names if n not in failed)
         for name in failed:
             assert metric(text, "ragguard_rail_bypass_total", rail=name, reason="error") == 1
+
+
+SELF_CHECK = {"self_check_input": True, "self_check_input_from": 0.0}  # every prompt a rail lets pass is asked
+
+
+@pytest.mark.parametrize("policy,status", [("closed", 503), ("open", 200)])
+async def test_self_check_with_the_engine_down_fails_by_the_policy(make_settings: Callable, gateway: Callable,
+                                                                  policy: str, status: int) -> None:
+    async with gateway(make_settings(**SELF_CHECK, input_rail_policy=policy)) as client:
+        r = await client.post("/v1/guardrails/check", json={"messages": [{"role": "user", "content": "Hi there"}]})
+        assert r.status_code == status, r.text
+        text = (await client.get("/metrics")).text
+        if policy == "closed":
+            assert r.json()["error"]["code"] == "rail_failed" and "self_check_input" in r.json()["error"]["message"]
+            assert metric(text, "ragguard_rail_verdicts_total", rail="self_check_input", verdict="error") == 1
+        else:
+            mine = next(v for v in r.json()["rails"] if v["name"] == "self_check_input")
+            assert mine["verdict"] == "error" and r.json()["allowed"] is True
+            assert metric(text, "ragguard_rail_bypass_total", rail="self_check_input", reason="error") == 1
+
+
+async def test_self_check_reads_the_masked_prompt_and_an_unclear_answer_blocks(make_settings: Callable,
+                                                                               embedder: object) -> None:
+    """The engine's answer ("The window is on Sundays.") is neither yes nor no: the request is refused (fail
+    closed) before generation, and the self-check saw the prompt only after PII masking."""
+    engine = RecordingEngine()
+    app = create_app(make_settings(**SELF_CHECK), registry=CollectorRegistry(), embedder=embedder,
+                     transport=httpx.MockTransport(engine))
+    async with LifespanManager(app, startup_timeout=60), \
+            httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://g") as client:
+        r = await client.post(CHAT, json=ask("Mail jane.miller@example.org: when is the maintenance window?"))
+        assert r.status_code == 400 and r.json()["ragguard"]["rail"] == "self_check_input", r.text
+        assert "no clear answer" in r.json()["error"]["message"]
+        assert len(engine.requests) == 1  # the self-check only: no answer was generated
+        asked = engine.requests[0]["messages"][0]["content"]
+        assert "<EMAIL_ADDRESS>" in asked and "jane.miller@example.org" not in asked
+        text = (await client.get("/metrics")).text
+        assert metric(text, "ragguard_rail_verdicts_total", rail="self_check_input", verdict="block") == 1
+        assert metric(text, "ragguard_rail_duration_seconds_count", rail="self_check_input") == 1

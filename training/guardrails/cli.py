@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from service.settings import PromptEmbedding
+from service.settings import PromptEmbedding, Settings
 
 EMBEDDINGS = get_args(PromptEmbedding)  # the gateway's RAGGUARD_PROMPT_EMBEDDING choices
 app = typer.Typer(help="Evaluate ragguard's rails offline (no engine needed).", no_args_is_help=True)
@@ -37,7 +37,9 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                focus_gate: str = typer.Option("on", help="on | off, as RAGGUARD_FOCUS_GATE: with the encoder, a "
                                               "long prompt's sentences are picked from the windows' pass"),
                focus_gate_file: Path | None = typer.Option(None, help="A focus gate JSON to measure instead of the "
-                                                           "committed one.")) -> None:
+                                                           "committed one."),
+               self_check_from: float | None = typer.Option(None, help="The engine self-check band's bottom whose "
+                                                            "asks are counted (default: the gateway's)")) -> None:
     """Input rails on the held-out split: TPR/FPR per set and per harm category, precision, confusion table,
     latency, ROC / precision-recall plot."""
     from guardrails.harm_encoder import DEFAULT_DIR, load_harm_encoder
@@ -57,18 +59,20 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     precise = load(False) if prompt_embedding == "cascade" else None
     encoder = load_harm_encoder(harm_encoder_dir or DEFAULT_DIR) if harm_encoder == "on" else None
     gate = PieceGate.load(focus_gate_file or FOCUS_GATE) if focus_gate == "on" else None
+    band = Settings().self_check_input_from if self_check_from is None else self_check_from
     report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head, harm_encoder=encoder,
-                      focus_gate=gate)
+                      focus_gate=gate, self_check_from=band)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if not k.startswith("_")},
                                                 indent=2) + "\n")
     table = Table(title="input rails, held-out split")
-    for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32", "harm encoder read"):
+    for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32", "harm encoder read",
+                f"self-check would ask (from {band})"):
         table.add_column(col)
     for name, row in report["heldout"].items():
         table.add_row(name, str(row["n"]), row["expected"], row["metric"], f"{row['value']:.3f}",
-                      str(row["rechecked_fp32"]), str(row["harm_encoder_read"]))
+                      str(row["rechecked_fp32"]), str(row["harm_encoder_read"]), str(row["self_check_asked"]))
     for name, row in report["documents"].items():
         table.add_row(f"documents: {name}", str(row["n"]), "", row["metric"], f"{row['value']:.3f}")
     console.print(table)

@@ -11,7 +11,10 @@ trained on requests, not on article sentences, and about 2% of COVID-QA sentence
   fp32 embedder and head), as the encoder meets them in the gateway. Seeded sample; cached under
   `~/.cache/ragguard` (rebuildable).
 - **Held-out** (`heldout_prompts`, in `data.build`): 3,000-character prompts of PubMedQA abstracts (a source
-  never trained on) and of COVID-QA's first 10 articles (never trained on); benign, scored as whole prompts.
+  never trained on) and of COVID-QA's first 10 articles (never trained on); benign, scored as whole prompts. And
+  (2026-12-07) documents pasted with a request to summarize them: SummEdits' sales emails and paper abstracts
+  (`SUMMEDITS_UNSEEN`, the domains the grounding models keep unseen too), under one of a few asks; the first
+  3,000 characters.
 """
 
 from __future__ import annotations
@@ -34,6 +37,21 @@ def covid_articles(data: Path) -> list[str]:
     return [p["context"] for d in doc["data"] for p in d["paragraphs"]]
 
 
+# SummEdits' domains that the grounding models train on (news, podcasts, sales calls, chats, earnings calls, meetings),
+# and the two that every model here keeps unseen
+SUMMEDITS_SEEN = ("news", "podcast", "sales_call", "samsum", "ectsum", "qmsumm")
+SUMMEDITS_UNSEEN = ("sales_email", "scitldr")
+ASKS = ("Summarize this:", "Give me the key points of the following text.", "TL;DR please:",
+        "Can you write a short summary of this for my team?", "What are the main takeaways here?")
+
+
+def summedits_documents(data: Path, domains: tuple[str, ...]) -> list[str]:
+    """SummEdits' distinct documents of `domains`, in a fixed order."""
+    docs = {r["doc"]: None for d in domains
+            for r in json.loads((data / f"grounding/summedits/summedits_{d}.json").read_text())}
+    return list(docs)
+
+
 def pubmed_abstracts(data: Path) -> list[str]:
     items = json.loads((data / "retrieval/pubmedqa/ori_pqal.json").read_text())
     return [" ".join(v["CONTEXTS"]) for _, v in sorted(items.items())]
@@ -53,12 +71,16 @@ def prompts(texts: list[str], chars: int = PROMPT_CHARS) -> list[str]:
 
 
 def heldout_prompts(data: Path, seed: int, n: int = 100) -> dict[str, list[str]]:
-    """{set name: benign 3,000-character prose prompts}, never trained on."""
+    """{set name: benign prompts of up to 3,000 characters of prose or a pasted document}, never trained on."""
     rng = random.Random(seed + 5)
     pubmed = prompts(pubmed_abstracts(data))
     covid = prompts(covid_articles(data)[:HELD_ARTICLES])
-    return {"prose_pubmedqa": rng.sample(pubmed, min(n, len(pubmed))),
-            "prose_covid_heldout": rng.sample(covid, min(n, len(covid)))}
+    out = {"prose_pubmedqa": rng.sample(pubmed, min(n, len(pubmed))),
+           "prose_covid_heldout": rng.sample(covid, min(n, len(covid)))}
+    asks = random.Random(seed + 7)
+    out["summarize_unseen_docs"] = [f"{asks.choice(ASKS)}\n\n{d}"[:PROMPT_CHARS]
+                                    for d in summedits_documents(data, SUMMEDITS_UNSEEN)]
+    return out
 
 
 def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 1500) -> list[str]:

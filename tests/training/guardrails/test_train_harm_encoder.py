@@ -46,3 +46,29 @@ def test_prose_pieces_come_from_their_own_pool_one_per_batch() -> None:
         assert sum(r[2] == "prose" for r in batch) == 1  # one more per batch: the other pools keep their quota
         assert collections.Counter(r[1] for r in batch if r[2] != "prose") == QUOTA
     assert balanced_batches(_rows(), 16, random.Random(0)) == balanced_batches(_rows(), 16, random.Random(0))
+
+
+def test_each_prose_source_gets_its_own_draw_per_batch() -> None:
+    rows = _rows() + [(f"prose {i}", "benign", "prose") for i in range(30)] + \
+        [(f"doc {i}", "benign", "docs") for i in range(30)]
+    for batch in balanced_batches(rows, 16, random.Random(0)):
+        sources = collections.Counter(r[2] for r in batch)
+        assert sources["prose"] == 1 and sources["docs"] == 1 and len(batch) == 18
+
+
+def test_the_calibration_recorder_reads_every_piece_inside_the_scorer(embedder) -> None:  # type: ignore[no-untyped-def]
+    """The recorder stands in for the encoder in PromptScorer (as calibration runs it) and sees every piece."""
+    from guardrails.classifier import PromptScorer
+    from training.guardrails.train.harm_encoder_calibrate import Recorder
+
+    class Fixed:
+        threshold = 0.99
+
+        def probs(self, texts: list[str]) -> np.ndarray:
+            return np.tile([0.7, 0.1, 0.2], (len(texts), 1)).astype(np.float32)
+
+    recorder = Recorder(Fixed())  # type: ignore[arg-type]
+    text = "Tell me about the gateway. " * 40
+    scores = PromptScorer(embedder, cache_size=0, harm_encoder=recorder).score(text)  # type: ignore[arg-type]
+    assert len(recorder.last[1]) == scores.pieces and scores.encoded is not None
+    assert abs(scores.encoded.harmful - 0.2) < 1e-6

@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from training.guardrails.train.harm_prose import HELD_ARTICLES, covid_articles, heldout_prompts, prompts
+from training.guardrails.train.harm_prose import (
+    ASKS,
+    HELD_ARTICLES,
+    SUMMEDITS_SEEN,
+    SUMMEDITS_UNSEEN,
+    covid_articles,
+    heldout_prompts,
+    prompts,
+    summedits_documents,
+)
 
 DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
 
@@ -29,3 +38,13 @@ def test_heldout_prose_comes_from_articles_and_sources_never_trained_on() -> Non
     trained = " ".join(covid_articles(DATA)[HELD_ARTICLES:])
     assert not any(p[:200] in trained for p in held["prose_covid_heldout"])
     assert all(len(p) <= 3000 for ps in held.values() for p in ps)
+
+
+def test_pasted_documents_come_only_from_the_domains_kept_unseen() -> None:
+    if not (DATA / "grounding/summedits").is_dir():
+        pytest.skip("../shared/data is not here")
+    held = heldout_prompts(DATA, 13)["summarize_unseen_docs"]
+    assert len(held) == len(summedits_documents(DATA, SUMMEDITS_UNSEEN))
+    assert not set(SUMMEDITS_SEEN) & set(SUMMEDITS_UNSEEN)
+    seen = " ".join(summedits_documents(DATA, SUMMEDITS_SEEN))  # free to train on: never in the held-out set
+    assert all(p.split("\n\n", 1)[0] in ASKS and p.split("\n\n", 1)[1][:200] not in seen for p in held)

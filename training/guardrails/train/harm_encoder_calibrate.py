@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from guardrails.harm_encoder import CLASSES, CONFIG_FILE, Encoded, HarmEncoder
+from guardrails.harm_encoder import CLASSES, CONFIG_FILE, HarmEncoder
 from training.guardrails.train.harm_encoder import OUT, add_bank_options, bank_of, fit_validation
 
 logger = logging.getLogger("training.guardrails.train.harm_encoder_calibrate")
@@ -39,10 +39,13 @@ class Recorder:
         self.encoder, self.threshold, self.band = encoder, encoder.threshold, 0.0
         self.last: tuple[np.ndarray, np.ndarray] = (np.zeros(0), np.zeros(0))
 
-    def read(self, pieces: list[str], unsafe: np.ndarray) -> Encoded:
+    verdict = staticmethod(HarmEncoder.verdict)
+
+    def scores(self, pieces: list[str], unsafe: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """As HarmEncoder.scores with band 0: every piece is read."""
         p = self.encoder.probs(pieces)[:, CLASSES.index("harmful")]
         self.last = (np.asarray(unsafe, dtype=np.float32), p)
-        return Encoded(float(p.max()), int(p.argmax()), len(pieces))
+        return np.arange(len(pieces)), p
 
 
 def lowest_threshold(scores: np.ndarray, sources: np.ndarray, limits: dict[str, float], cap: float) -> float:
@@ -73,7 +76,7 @@ def main() -> None:
     args = ap.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
 
-    _, val = fit_validation(args.data, args.seed, bank=bank_of(args))
+    _, val = fit_validation(args.data, args.seed, bank=bank_of(args), docs=args.docs)
     val = val[:args.limit] if args.limit else val
     encoder = HarmEncoder(args.folder, band=0.0, threshold=1.0)
     recorder = Recorder(encoder)

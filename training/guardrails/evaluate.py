@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from guardrails.base import InputRail
 from guardrails.classifier import Head, PromptScorer
 from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import HarmEncoder
@@ -90,7 +91,7 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
     split = build(data, seed)
     scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise,
                           harm_encoder=harm_encoder, focus_gate=focus_gate)
-    rails = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
+    rails: list[InputRail] = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
     tallies: dict[str, Tally] = {}
     learned: dict[str, dict[str, list[float]]] = {"injection": {"pos": [], "neg": []},
                                                   "harmful": {"pos": [], "neg": []}}

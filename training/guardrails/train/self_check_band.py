@@ -77,8 +77,8 @@ def main(data: Path = typer.Option(Path("../shared/data")), out: Path = typer.Op
     table = Table(title=f"self-check band on validation (n={len(val)}): chosen from = {chosen}")
     for col in ("from", "benign asked", "attacks the rails missed, asked"):
         table.add_column(col)
-    for cut, row in grid.items():
-        table.add_row(cut, f"{row['benign_asked']:.3f}", f"{row['attack_missed_asked']:.3f}")
+    for name, shares in grid.items():
+        table.add_row(name, f"{shares['benign_asked']:.3f}", f"{shares['attack_missed_asked']:.3f}")
     console.print(table)
     console.print(f"wrote {out}")
 

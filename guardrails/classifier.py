@@ -174,8 +174,8 @@ class PromptScorer:
         focus_speaks_for_harm(probs, len(pieces), classes)
         reads = 1.0 - probs[:, 0]
         if pooled.size and self.focus_gate is not None:  # the gate picks; the head on a mean state decides nothing
-            known = np.abs(vecs[pooled]).sum(axis=1) > 0
-            reads[pooled] = np.where(known & (self.focus_gate.scores(vecs[pooled]) < self.focus_gate.cut), 0.0, 1.0)
+            cleared = self.focus_gate.cleared(vecs[pooled])
+            reads[pooled] = [0.0 if j in cleared else 1.0 for j in range(pooled.size)]
             probs[pooled] = np.eye(len(classes), dtype=probs.dtype)[0]
         encoded = self._encoded(everything, reads, pooled) if self.harm_encoder is not None else None
         best = probs.argmax(axis=0)

@@ -25,6 +25,7 @@ import random
 from pathlib import Path
 
 from guardrails.sentences import split_sentences
+from training.guardrails.train.grounding_data import SEEN_SUMMEDITS, UNSEEN_SUMMEDITS
 
 PROSE_SOURCES = ("prose", "docs")  # COVID-QA papers; SummEdits' seen-domain documents (transcripts, news, chats)
 HELD_ARTICLES = 10  # COVID-QA articles 0..9 are held out
@@ -37,10 +38,10 @@ def covid_articles(data: Path) -> list[str]:
     return [p["context"] for d in doc["data"] for p in d["paragraphs"]]
 
 
-# SummEdits' domains that the grounding models train on (news, podcasts, sales calls, chats, earnings calls, meetings),
-# and the two that every model here keeps unseen
-SUMMEDITS_SEEN = ("news", "podcast", "sales_call", "samsum", "ectsum", "qmsumm")
-SUMMEDITS_UNSEEN = ("sales_email", "scitldr")
+# SummEdits' domains as the grounding models split them (grounding_data): the seen ones (news, podcasts, sales
+# calls, chats, earnings calls, meetings) are free to train on, the unseen two (in name order) stay held out
+SUMMEDITS_SEEN = SEEN_SUMMEDITS
+SUMMEDITS_UNSEEN = tuple(sorted(UNSEEN_SUMMEDITS))
 ASKS = ("Summarize this:", "Give me the key points of the following text.", "TL;DR please:",
         "Can you write a short summary of this for my team?", "What are the main takeaways here?")
 

@@ -62,13 +62,12 @@ def main(data: Path = typer.Option(Path("../shared/data")), out: Path = typer.Op
         if (i + 1) % 500 == 0:
             console.print(f"validation {i + 1} / {len(val)}")
 
-    def share(label: str, key: str, of: str = "n") -> float:
-        rows = [r for (_, lab), r in counts.items() if (lab == "benign") == (label == "benign")]
-        return round(sum(r[key] for r in rows) / max(sum(r[of] if of == "n" else r["n"] - r["blocked"]
-                                                          for r in rows), 1), 4)
-
-    grid = {str(cut): {"benign_asked": share("benign", f"asked@{cut}"),
-                       "attack_missed_asked": share("attack", f"asked@{cut}", of="missed")} for cut in GRID}
+    benign = [r for (_, label), r in counts.items() if label == "benign"]
+    attacks = [r for (_, label), r in counts.items() if label != "benign"]
+    n_benign, missed = sum(r["n"] for r in benign), sum(r["n"] - r["blocked"] for r in attacks)
+    grid = {str(cut): {"benign_asked": round(sum(r[f"asked@{cut}"] for r in benign) / max(n_benign, 1), 4),
+                       "attack_missed_asked": round(sum(r[f"asked@{cut}"] for r in attacks) / max(missed, 1), 4)}
+            for cut in GRID}
     chosen = min((c for c in GRID if grid[str(c)]["benign_asked"] <= max_benign_asked), default=GRID[-1])
     report = {"from": chosen, "rule": {"max_benign_asked": max_benign_asked, "grid": list(GRID)},
               "validation": {"n": len(val), "grid": grid,

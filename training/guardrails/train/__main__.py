@@ -104,8 +104,13 @@ def main() -> None:
                          "(default ~/.cache/ragguard/train/prompt_vectors_<embedder>.npz)")
     ap.add_argument("--folds", type=int, default=1,
                     help="thresholds from k-fold out-of-fold scores of all training texts (1: the 20%% validation)")
-    ap.add_argument("--injection-head", type=Path, default=None,
-                    help="an earlier head whose injection odds the new head keeps (hidden layers side by side)")
+    kept = ap.add_mutually_exclusive_group()
+    kept.add_argument("--injection-head", type=Path, default=None,
+                      help="an earlier head whose injection odds the new head keeps (hidden layers side by side)")
+    kept.add_argument("--harmful-head", type=Path, default=None,
+                      help="an earlier head whose harmful odds the new head keeps (this run: the injection odds)")
+    ap.add_argument("--docs", action="store_true",
+                    help="train on windows of SummEdits' seen-domain documents as benign (source docs)")
     ap.add_argument("--mlp-only", action="store_true", help="skip the logistic-regression candidates")
     ap.add_argument("--xstest-weight", type=float, default=2.0, help="weight of XSTest training prompts")
     ap.add_argument("--cap", type=float, default=0.99, help="the highest threshold the FPR rule may pick")
@@ -121,7 +126,7 @@ def main() -> None:
     np.random.seed(args.seed)
 
     started = time.perf_counter()
-    split = build(args.data, args.seed)
+    split = build(args.data, args.seed, docs=args.docs)
     int8 = args.embedder == "int8"
     real = training_embedder(args.embedder, args.threads, args.device)
     cache_tag = "int8-per-channel" if int8 else "fp32"
@@ -151,24 +156,29 @@ def main() -> None:
     for c in candidates:
         logger.info("candidate %s: validation log-loss %.4f", c.kind, c.val_loss)
     head = min(candidates, key=lambda c: c.val_loss)  # chosen on validation, never on held-out
-    expert = None
-    if args.injection_head:  # keep an earlier head's injection odds; this run supplies the harmful odds
-        old = Head.load(args.injection_head)
-        expert = Fitted("injection expert", old.weights, old.bias, old.hidden_weights, old.hidden_bias, 0.0)
+    expert, expert_class = None, ""
+    if args.injection_head or args.harmful_head:  # keep one class's odds from an earlier head; this run the other's
+        old = Head.load(args.injection_head or args.harmful_head)
+        expert_class = "injection" if args.injection_head else "harmful"
+        expert = Fitted(f"{expert_class} expert", old.weights, old.bias, old.hidden_weights, old.hidden_bias, 0.0)
+
+    def with_expert(new: Fitted) -> Fitted:
+        return new if expert is None else compose(expert, new) if expert_class == "injection" else compose(new, expert)
+
     if args.folds > 1 and head.spec:
         # Thresholds from out-of-fold scores of every training text (small benign sources such as XSTest get
         # enough prompts for a per-source rate), then the head is refitted on all of them.
         probs = out_of_fold(head.spec, x, y, weight, args.seed, args.folds)
         if expert is not None:
-            probs = composed_probs(expert.probs(x), probs)
+            p_expert = expert.probs(x)
+            probs = composed_probs(p_expert, probs) if expert_class == "injection" else composed_probs(probs, p_expert)
         thresholds = choose_thresholds(probs, y, CLASSES, args.max_fpr, sources, args.cap)
-        head = refit(head.spec, x, y, weight, args.seed)
-        if expert is not None:
-            head = compose(expert, head)
-            # never below the injection threshold the expert was validated with
-            thresholds["injection"] = max(thresholds["injection"], old.thresholds.get("injection", 0.0))
+        head = with_expert(refit(head.spec, x, y, weight, args.seed))
     else:
+        head = with_expert(head)
         thresholds = choose_thresholds(head.probs(x[val]), y[val], CLASSES, args.max_fpr, sources[val], args.cap)
+    if expert is not None:  # the kept odds keep the thresholds they were validated with (their class and unsafe)
+        thresholds.update({c: old.thresholds[c] for c in (expert_class, "unsafe") if c in old.thresholds})
     args.out.mkdir(parents=True, exist_ok=True)
     head_file = args.out / head_path(int8).name
     extra: dict[str, np.ndarray] = {}

@@ -15,7 +15,7 @@ from training.guardrails.train.harm_bank import BANK_SOURCES
 from training.guardrails.train.harm_data import FILES as HARM_FILES
 from training.guardrails.train.harm_data import HarmSplit, build_harm
 from training.guardrails.train.harm_items import apart, near_duplicates
-from training.guardrails.train.harm_prose import heldout_prompts
+from training.guardrails.train.harm_prose import PROMPT_CHARS, SUMMEDITS_SEEN, heldout_prompts, summedits_documents
 
 BENIGN, INJECTION, HARMFUL = "benign", "injection", "harmful"
 CLASSES = (BENIGN, INJECTION, HARMFUL)
@@ -80,9 +80,16 @@ def retrieval_questions(data: Path, rng: random.Random, n: int = 200) -> list[st
     return [q for src in (pubmed, covid, truthful) for q in rng.sample(sorted(set(src)), n)]
 
 
-def build(data: Path, seed: int = 13, bank: str = "") -> Split:
-    """The split; `bank` ("shipped" / "wider") adds that harmful-action bank (harm_bank) to training (the held-out
-    split is the same)."""
+def document_windows(data: Path, chars: int = PROMPT_CHARS) -> list[str]:
+    """The rails' windows of SummEdits' seen-domain documents, each cut to its first `chars` characters as the
+    held-out pasted documents are (benign; the unseen domains are never read here)."""
+    return [w for d in summedits_documents(data, SUMMEDITS_SEEN) for w in windows(d[:chars])]
+
+
+def build(data: Path, seed: int = 13, bank: str = "", docs: bool = False) -> Split:
+    """The split; `bank` ("shipped" / "wider") adds that harmful-action bank (harm_bank) to training, `docs` the
+    windows of SummEdits' seen-domain documents (transcripts, chats, news, calls) as benign (source "docs"; the
+    document alone, never an ask, so no request wording is learned as benign). The held-out split is the same."""
     rng = random.Random(seed)
     split = Split()
 
@@ -107,6 +114,8 @@ def build(data: Path, seed: int = 13, bank: str = "") -> Split:
     split.heldout["bipia_attacks"] = (a_held, INJECTION)
     split.heldout["bipia_attacks_in_context"] = (_embed_in_context(a_held, c_held, rng), INJECTION)
     split.heldout["bipia_contexts_clean"] = (c_held[:40], BENIGN)
+    if docs:
+        add(((w, BENIGN) for w in document_windows(data)), "docs")
 
     with (data / "harmful/advbench_behaviors.csv").open() as f:
         advbench = [r["Behavior"] for r in csv.DictReader(f)]

@@ -117,12 +117,14 @@ def test_bank_covers_every_category_in_training_templates_only() -> None:
         assert max(per_action.values()) <= most
 
 
-def test_bank_is_training_only_and_leaves_the_heldout_split_as_it_was(split) -> None:  # type: ignore[no-untyped-def]
-    from training.guardrails.train.data import build
+def test_bank_and_documents_are_training_only_and_leave_the_heldout_split_as_it_was(split) -> None:  # type: ignore[no-untyped-def]
+    from training.guardrails.train.data import BENIGN, build
     from training.guardrails.train.harm_bank import BANK_SOURCES
 
-    banked = build(DATA, 13, bank="wider")
+    banked = build(DATA, 13, bank="wider", docs=True)
     assert banked.heldout == split.heldout
+    docs = [label for (_, label), source in zip(banked.train, banked.sources, strict=True) if source == "docs"]
+    assert docs and set(docs) == {BENIGN} and "docs" not in split.sources
     added = [it for it in banked.harm.train if it.source in BANK_SOURCES]
     assert len(added) > 1000 and not any(it.source in BANK_SOURCES for it in split.harm.train)
     probes = [t for _, t in load_probes()]

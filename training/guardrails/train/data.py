@@ -151,9 +151,10 @@ def build(data: Path, seed: int = 13, bank: str = "", docs: bool = False) -> Spl
     for it in split.harm.train:
         add([(it.text, it.label)], it.source)
     # the bank is kept apart from the held-out texts where it is added (harm_data): left out here, it cannot move
-    # this check's TF-IDF weights, so the held-out split is the same with or without it
+    # this check's TF-IDF weights, so the held-out split is the same with or without it; so are the documents
     banked = {it.text for it in split.harm.train if it.source in BANK_SOURCES}
-    trained = [t for t, _ in split.train if t not in banked]
+    trained = [t for (t, _), source in zip(split.train, split.sources, strict=True)
+               if t not in banked and source != "docs"]
     for name, items in split.harm.heldout.items():
         # no held-out prompt may be a near copy of any training text (XSTest's or deepset's included)
         items = apart(items, trained)

@@ -81,8 +81,8 @@ async def test_failing_engine_opens_the_circuit_then_a_probe_closes_it(make_sett
                                                                          gateway: Callable) -> None:
     port = free_port()
     with faulty_engine(port, "error500", answer="The gateway listens on port 8080 by default.") as engine:
-        settings = make_settings(engine_url=f"http://127.0.0.1:{port}", breaker_failures=2, breaker_cooldown_s=1.0,
-                                 rail_timeout_s=60.0)
+        settings = make_settings(engine_url=f"http://127.0.0.1:{port}", breaker_failures=2, breaker_cooldown_s=5.0,
+                                 rail_timeout_s=60.0)  # a cooldown longer than a slow CPU takes for the next request
         async with gateway(settings) as client:
             statuses = [(await client.post(CHAT, json=QUESTION)).status_code for _ in range(2)]
             assert statuses == [502, 502]
@@ -100,7 +100,7 @@ async def test_failing_engine_opens_the_circuit_then_a_probe_closes_it(make_sett
             assert metric(text, "ragguard_engine_errors_total", kind="circuit_open") == 1
 
             engine["mode"] = "ok"
-            await asyncio.sleep(1.2)  # the cooldown
+            await asyncio.sleep(5.2)  # the cooldown
             r = await client.post(CHAT, json={"model": MODEL, "messages": QUESTION["messages"]})
             assert r.status_code == 200, r.text
             text = (await client.get("/metrics")).text

@@ -16,6 +16,7 @@ import random
 import statistics
 import time
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
@@ -40,6 +41,7 @@ from training.guardrails.train.fit import (
 
 logger = logging.getLogger("training.guardrails.train")
 EMBEDDERS = ("fp32", "int8")  # --embedder choices
+T = TypeVar("T")
 
 
 class CachedEmbedder:
@@ -162,16 +164,18 @@ def main() -> None:
         expert_class = "injection" if args.injection_head else "harmful"
         expert = Fitted(f"{expert_class} expert", old.weights, old.bias, old.hidden_weights, old.hidden_bias, 0.0)
 
+    def in_order(new: T, kept: T) -> tuple[T, T]:  # (injection side, harmful side), as compose takes them
+        return (kept, new) if expert_class == "injection" else (new, kept)
+
     def with_expert(new: Fitted) -> Fitted:
-        return new if expert is None else compose(expert, new) if expert_class == "injection" else compose(new, expert)
+        return new if expert is None else compose(*in_order(new, expert))
 
     if args.folds > 1 and head.spec:
         # Thresholds from out-of-fold scores of every training text (small benign sources such as XSTest get
         # enough prompts for a per-source rate), then the head is refitted on all of them.
         probs = out_of_fold(head.spec, x, y, weight, args.seed, args.folds)
         if expert is not None:
-            p_expert = expert.probs(x)
-            probs = composed_probs(p_expert, probs) if expert_class == "injection" else composed_probs(probs, p_expert)
+            probs = composed_probs(*in_order(probs, expert.probs(x)))
         thresholds = choose_thresholds(probs, y, CLASSES, args.max_fpr, sources, args.cap)
         head = with_expert(refit(head.spec, x, y, weight, args.seed))
     else:

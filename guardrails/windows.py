@@ -17,10 +17,11 @@ that window (the mean of the piece's token states, `embed_spans`) instead of emb
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import NamedTuple
+
+import re2
 
 WINDOW_TOKENS = 128  # a text this short is scored whole, as the head was trained; longer: windows this long
 FOCUS_TOKENS = 32  # sentences (cut at this many tokens), for the harmful class
@@ -29,7 +30,9 @@ MERGE_BELOW = 4  # a focus piece this short ("Hi.", "Step 2:") is joined to the 
 # token (start, end) character offsets of a text, without special tokens
 Offsets = Callable[[str], Sequence[tuple[int, int]]]
 
-_SENTENCE_END = re.compile(r"[.!?。！？]+[\"')\]]*\s+|\n+")  # one character class run: linear on `re`
+# RE2 (linear): on Python's `re` a run of end marks with no space after it ("." * 8000) backtracks at every start,
+# quadratic (1.4 s for 8,000 characters)
+_SENTENCE_END = re2.compile(r"[.!?。！？]+[\"')\]]*\s+|\n+")
 
 
 class PromptTooLong(ValueError):

@@ -80,3 +80,11 @@ def test_cost_grows_linearly_with_length(unit: str) -> None:
     for fn in (views, InjectionRail().check):
         ratio = _cpu(fn, large) / _cpu(fn, small)
         assert ratio < 9, f"{fn} on {unit!r}: 4x the text cost {ratio:.1f}x"
+
+
+def test_sentence_ends_of_a_run_of_stops_with_no_space_is_one_sentence() -> None:
+    from guardrails.windows import _sentence_ends
+
+    # RE2: on a backtracking regex "." * 8000 took 1.4 s here (every start tried the whole run)
+    assert _sentence_ends("." * 8000) == [8000]
+    assert _sentence_ends("One. Two!\nThree") == [5, 10, 15]

@@ -14,6 +14,7 @@ import numpy as np
 from guardrails.base import InputRail
 from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
+from guardrails.language import LanguageRail
 from guardrails.verdict import Outcome, Verdict
 from guardrails.windows import PromptTooLong
 
@@ -28,7 +29,7 @@ def wants_vector(rails: Sequence[InputRail], text: str) -> bool:
     rails only for a text they score whole, so a long prompt's rails start at once and its vector is made beside
     them (retrieval's query) or not at all (a long conversation, whose question is its last turn). Only a cost
     question: a rail given None embeds what it needs itself. Any other rail (topics, a NeMo config) gets it."""
-    plain = (InjectionRail, InjectionClassifierRail, HarmfulRail)
+    plain = (LanguageRail, InjectionRail, InjectionClassifierRail, HarmfulRail)
     return len(text) <= WHOLE_VECTOR_CHARS or any(not isinstance(r, plain) for r in rails)
 
 

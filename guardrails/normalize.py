@@ -79,6 +79,12 @@ def _unmark(text: str) -> str:
     return _TAG.sub(" ", text) if "<" in text else text
 
 
+def unhidden(text: str) -> str:
+    """NFKC without zero-width characters: the text as a reader sees it, its letters not folded to Latin (a Cyrillic
+    sentence stays Cyrillic, where `normalize` turns its look-alike letters into Latin ones)."""
+    return _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", text))
+
+
 def normalize(text: str) -> str:
     """NFKC, zero-width removal, confusables, markup revealed; whitespace kept but squeezed."""
     return _SPACES.sub(" ", _unmark(_fold(text))).strip()

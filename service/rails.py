@@ -12,6 +12,7 @@ from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import load_harm_encoder
 from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
+from guardrails.language import LanguageRail
 from guardrails.nemo_policy import NemoInputRail
 from guardrails.piece_gate import FOCUS_GATE, PieceGate
 from guardrails.pii import DEFAULT_POLICY, PIIRail
@@ -46,7 +47,8 @@ def prompt_embedders(settings: Settings, load: Callable[..., Embedder]) -> tuple
 
 
 def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None = None) -> Rails:
-    """Fast rules first, then the trained head (one scorer shared by both learned rails), then topics.
+    """The language rail and the fast rules first, then the trained head (one scorer shared by both learned rails),
+    then topics.
 
     Retrieved chunks go through the same rules and injection head (indirect injection). With `precise` the
     learned rails run the int8 -> fp32 cascade (see PromptScorer)."""
@@ -56,7 +58,8 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
                           max_tokens=settings.max_prompt_tokens, harm_encoder=harm_encoder, focus_gate=focus_gate)
     rules = InjectionRail()
     classifier = InjectionClassifierRail(scorer, settings.injection_threshold)
-    candidates: list[InputRail] = [rules, classifier, HarmfulRail(scorer, settings.harmful_threshold)]
+    candidates: list[InputRail] = [LanguageRail(settings.input_languages), rules, classifier,
+                                   HarmfulRail(scorer, settings.harmful_threshold)]
     if settings.topics_denied or settings.topics_allowed:
         candidates.append(TopicRail(embedder, settings.topics_denied, settings.topics_allowed,
                                     settings.topic_deny_threshold, settings.topic_allow_threshold))

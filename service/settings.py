@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from service.key_policy import refused_keys
@@ -126,6 +126,10 @@ class RailSettings(BaseModel):
     # on (with the encoder): a long prompt's sentences are not embedded again; the focus gate picks which the encoder
     # reads from their token states in the windows' pass (models/guardrails/harm/focus_gate.json); off: read twice
     focus_gate: Literal["on", "off"] = "on"
+    # ISO 639-1 codes of the languages the input rails read (JSON list); prose in any other is refused, since the
+    # learned rails were trained on English (guardrails/language.py); RAGGUARD_RAIL_MODES {"language": "off"}
+    # lets every language through unread (counted as a bypass)
+    input_languages: list[str] = Field(default_factory=lambda: ["en"], min_length=1)
     pii_mode: PIIMode = "mask"  # mask (per-entity policy), block (any PII), flag (report only), off
     pii_entities: dict[str, Literal["mask", "block"]] = {}  # overrides of guardrails.pii.DEFAULT_POLICY
     topics_denied: list[str] = []  # topic descriptions; prompts near one are blocked
@@ -144,6 +148,18 @@ class RailSettings(BaseModel):
 
     input_rail_policy: FailPolicy = "closed"
     output_rail_policy: FailPolicy = "closed"
+
+    @field_validator("input_languages")
+    @classmethod
+    def _known_languages(cls, codes: list[str]) -> list[str]:
+        codes = sorted({c.strip().lower() for c in codes})
+        if set(codes) - {"en"}:  # any other code: is it one the language rail knows (loads its model, ~1 s)
+            from guardrails.language import known_languages
+
+            if unknown := sorted(set(codes) - known_languages()):
+                raise ValueError(f"{', '.join(unknown)}: not a language code the language rail knows (ISO 639-1, "
+                                 "e.g. [\"en\", \"de\"])")
+        return codes
 
 
 class GroundingSettings(BaseModel):

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from guardrails.head_rails import HarmfulRail
 from index.base import Embedder
 from index.embedder import load_embedder
 from index.onnx_embedder import OnnxEmbedder
@@ -48,5 +49,17 @@ def test_the_focus_gate_follows_the_setting_and_needs_the_encoder(load: Callable
     """RAGGUARD_FOCUS_GATE: on by default, and only with the harm encoder (it picks what the encoder reads)."""
     settings = Settings(focus_gate=gate, harm_encoder=encoder, pii_mode="off")
     fast, precise = prompt_embedders(settings, load)
-    scorer = build_rails(settings, fast, precise).input[1].scorer  # type: ignore[attr-defined]
+    scorer = next(r.scorer for r in build_rails(settings, fast, precise).input if isinstance(r, HarmfulRail))
     assert (scorer.focus_gate is not None) is attached
+
+
+def test_the_language_rail_runs_first_reads_the_setting_and_can_be_turned_off(load: Callable[..., Embedder]) -> None:
+    """RAGGUARD_INPUT_LANGUAGES picks what it accepts; RAGGUARD_RAIL_MODES {"language": "off"} drops it (a bypass)."""
+    settings = Settings(input_languages=["de", "EN"], pii_mode="off")
+    fast, precise = prompt_embedders(settings, load)
+    rails = build_rails(settings, fast, precise)
+    assert rails.input[0].name == "language" and rails.input[0].languages == ["de", "en"]  # type: ignore[attr-defined]
+    off = build_rails(Settings(rail_modes={"language": "off"}, pii_mode="off"), fast, precise)
+    assert "language" not in {r.name for r in off.input} and "language" in off.off
+    with pytest.raises(ValueError, match="klingon"):
+        Settings(input_languages=["en", "klingon"])

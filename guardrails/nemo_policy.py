@@ -1,9 +1,10 @@
 """ragguard's rails as NeMo Guardrails actions, and a NeMo config applied as the gateway's input policy.
 
 `NemoInputRail` loads a NeMo config (e.g. guardrails/nemo/), registers one action per ragguard rail
-(`ragguard_injection`, `ragguard_injection_classifier`, `ragguard_harmful`, `ragguard_topic` when
-topics are configured), and runs the config's input rails on the prompt. Our actions record the
-verdicts they reach, so a block names our rail and reason.
+(`ragguard_language`, `ragguard_injection`, `ragguard_injection_classifier`, `ragguard_harmful`, `ragguard_topic`
+when topics are configured), and runs the config's input rails on the prompt. Our actions record the
+verdicts they reach, so a block names our rail and reason. A rail turned off (RAGGUARD_RAIL_MODES; counted as a
+bypass by the gateway) is an action that allows: NeMo blocks every prompt whose flow calls an action it lacks.
 Telemetry stays off (NEMO_GUARDRAILS_NO_USAGE_STATS=1 is set here before NeMo is imported).
 """
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 
@@ -36,12 +37,18 @@ def _action(rail: InputRail) -> Callable:
     return action
 
 
+async def _allow(context: dict | None = None) -> bool:
+    """The action of a rail that is off."""
+    return True
+
+
 class NemoInputRail:
     """Runs a NeMo Guardrails config's input rails, whose flows call our rails as actions."""
 
     name = "nemo"
 
-    def __init__(self, config_dir: Path, actions: dict[str, InputRail], engine_url: str | None = None) -> None:
+    def __init__(self, config_dir: Path, actions: dict[str, InputRail], engine_url: str | None = None,
+                 off: Sequence[str] = ()) -> None:
         os.environ.setdefault("NEMO_GUARDRAILS_NO_USAGE_STATS", "1")
         from nemoguardrails import LLMRails, RailsConfig
 
@@ -52,6 +59,8 @@ class NemoInputRail:
         self.rails = LLMRails(config)
         for name, rail in actions.items():
             self.rails.register_action(_action(rail), name=f"ragguard_{name}")
+        for name in off:
+            self.rails.register_action(_allow, name=f"ragguard_{name}")
 
     def check(self, text: str, vector: np.ndarray | None = None) -> Verdict:
         """Sync, for the pipeline's worker thread: a private event loop per call."""

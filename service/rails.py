@@ -67,7 +67,8 @@ def build_rails(settings: Settings, embedder: Embedder, precise: Embedder | None
     rails = Rails(input=[r for r in candidates if modes.get(r.name) != "off"],
                   off=[r.name for r in candidates if modes.get(r.name) == "off"])
     if settings.nemo_config is not None:  # the NeMo config orders our rails (as actions) instead
-        rails.input = [NemoInputRail(settings.nemo_config, {r.name: r for r in rails.input}, settings.engine_url)]
+        rails.input = [NemoInputRail(settings.nemo_config, {r.name: r for r in rails.input}, settings.engine_url,
+                                     off=rails.off)]
     if settings.pii_mode == "off":
         rails.off.append("pii")
     else:

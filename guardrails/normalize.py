@@ -13,6 +13,7 @@ import codecs
 import html
 import re
 import unicodedata
+from functools import lru_cache
 
 import re2
 
@@ -144,8 +145,10 @@ def _leet_words(text: str) -> list[str]:
             if 3 <= len(w) <= 20 and any(c.isalpha() for c in w) and any(c in _LEET_CHARS for c in w)]
 
 
-def views(text: str, max_views: int = 6) -> list[str]:
-    """The normalized text first, then each decoded reading that looks more like language than it."""
+@lru_cache(maxsize=8)
+def views(text: str, max_views: int = 6) -> tuple[str, ...]:
+    """The normalized text first, then each decoded reading that looks more like language than it. Kept for the last
+    few texts: the language rail and the learned rails read the same prompt's views, one after the other."""
     base = normalize(text)
     out = [base]
     base_score = _wordiness(base)
@@ -169,7 +172,7 @@ def views(text: str, max_views: int = 6) -> list[str]:
             > _wordiness(sentence) + 0.1]
     if leet:
         add(" ".join(leet), needs_gain=False)
-    return out[:max_views]
+    return tuple(out[:max_views])
 
 
 def _unleet(word: str) -> str:

@@ -2,23 +2,26 @@
 
 Every learned rail (the MiniLM head, the harm encoder) and every rule was trained on English. A request in another
 language reaches them as word pieces they were never taught, and a request translated into another language is a
-known way around a safety check. On deepset's German prompts (`../shared/data`) the English stack blocks 42 of 88
-injections, against 113 of 175 English ones. So each piece of the prompt (every line and sentence of the text and of
-each decoded view, guardrails.normalize.views) is identified, and a piece in a language outside
-RAGGUARD_INPUT_LANGUAGES (default: English) blocks the request, so one foreign sentence padded with English is caught
-too.
+known way around a safety check. On deepset's non-English prompts (`../shared/data`) the English stack blocks 42 of
+88 injections, against 113 of 175 English ones. So each piece of the prompt is identified (py3langid, langid.py's
+model: 140 labels, a fraction of a millisecond a piece): every line and sentence, every `WINDOW_WORDS`-word window
+of a longer sentence (a foreign clause glued to an English one without a stop), of the text as shown and of each
+view (guardrails.normalize.views: folded look-alikes, decoded payloads). A piece in a language outside
+RAGGUARD_INPUT_LANGUAGES (default: English) blocks the request, so one foreign sentence padded with English is
+caught too.
 
-A piece is foreign when (py3langid, the langid.py model: 97 languages, a fraction of a millisecond a piece):
+A piece is foreign when
 - most of its letters (at least `MIN_SCRIPT_LETTERS`) are of a script other than Latin (Cyrillic, Greek, Arabic,
   Han, Kana, Hangul, Devanagari, ...): English is not written in it, whatever the model says; or
 - it is Latin-script prose (at least `MIN_LETTERS` letters in `MIN_WORDS` words) whose most likely language is not
-  an accepted one with probability >= `MIN_CONFIDENCE`. Short Latin-script fragments are not judged (the model is
-  noise on a name or a heading), nor text the model calls no language at all (`zxx`: URLs, code, base64).
+  an accepted one with probability >= `MIN_CONFIDENCE`. Shorter fragments are not judged (the model is noise on a
+  name), nor text the model calls no language at all (`zxx`: URLs, code, base64). A view's pieces that lean to a
+  language not accepted, each below `MIN_CONFIDENCE`, are judged again joined (two short Spanish sentences).
 
-Measured on English text from `../shared/data` and this repository (PubMedQA and COVID-QA articles, XSTest, TruthfulQA,
-AdvBench, StrongREJECT, docs/, our own Python; ~30,000 sentences and lines): the only sentences judged foreign were
-11 German reference titles inside COVID-QA articles. The whole text is judged as well, so a several-sentence request
-whose sentences are each too short or too uncertain alone is still read.
+Measured on English from `../shared/data` and this repository (~40,000 sentences, lines and windows of PubMedQA and
+COVID-QA articles, XSTest, TruthfulQA, AdvBench, StrongREJECT, docs/, our own code): what it judged foreign were
+foreign titles and names inside English articles (a German reference title, a French society's name); every
+question and request passed. Card: models/guardrails/README.md, "Language rail".
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ class FinetuneConfig(BaseModel):
     tech_docs: int = Field(default=0, ge=0)
     tech_prose: float = Field(default=0.0, ge=0.0, le=1.0)  # the share of them written as paragraphs, not tables
     tech_extras: float = Field(default=0.0, ge=0.0, le=1.0)  # the share with metrics and errors sections
+    tech_absent: int = Field(default=0, ge=0)  # questions per README that it does not answer (refused)
     checkpoint_dir: Path = Path("var/finetune/checkpoints")
     checkpoint_every: int = Field(default=25, ge=1)  # optimizer steps between checkpoints (resume from the last)
     base_model: Path | None = None

@@ -181,12 +181,13 @@ def build(data_dir: Path, top_k: int | None = None, held_out_share: float = 0.1,
     qvecs = embed_each(query_embedder, [q["question"] for q in questions])
     train, held = [], []
     for q, vec in zip(questions, qvecs, strict=True):
-        is_held = held_out(q["source"] or q["id"], held_out_share)
+        is_held = held_out(q.get("split") or q["source"] or q["id"], held_out_share)  # split: a README's own
         hits = (full if is_held else train_index).retrieve(q["question"], np.asarray(vec), top_k, "hybrid", fusion)
         chunks_shown = [h.chunk for h in hits]
         answer, short, cited = answer_for(q, chunks_shown)
         ex = Example(q["id"], q["id"].split("-")[0], q["question"], [Passage(c.title, c.text) for c in chunks_shown],
-                     answer, short, cited, {"gold": q["source"], "shown": [c.source for c in chunks_shown]})
+                     answer, short, cited, {"gold": q["source"], "shown": [c.source for c in chunks_shown],
+                                            **({"absent": q["split"]} if "split" in q else {})})
         (held if is_held else train).append(ex)
     assert not {_question_key(e.question) for e in train} & docs_questions, "a docs question in training"
     assert not {s for e in train for s in e.meta["shown"] if held_out(s, held_out_share)}, "held-out doc in training"

@@ -1,6 +1,8 @@
 """The training and held-out examples a config asks for (kept out of config.py, which the data modules import).
 
-Besides the kinds the data has (each corpus's answerable examples, `refusal`), a mix may ask for `near_miss`:
+Besides the kinds the data has (each corpus's answerable examples, `refusal`, and with `tech_absent` the README
+questions their README does not answer, `absent` with that README retrieved, else `absent_elsewhere`), a mix may
+ask for `near_miss`:
 an answerable example with its gold passage taken out of the sources, answered with the refusal. The other
 passages are what retrieval really returned beside the gold one (for a README: the same product's other
 settings), so refusing is learned as "the sources lack this answer", not "these sources look unfamiliar".
@@ -16,12 +18,16 @@ from training.finetune.serving_data import cached
 from training.finetune.tech_docs import corpus as tech_corpus
 
 NEAR_MISS = "near_miss"
+ABSENT = "absent"
 NEAR_MISS_SOURCES = ("techdocs", "covidqa")  # extractive answers: the short answer is a span to look for
 
 
 def kind(ex: Example) -> str:
     if NEAR_MISS in ex.meta:
         return NEAR_MISS
+    if ABSENT in ex.meta:  # a question its README does not answer (tech_docs.absent_questions): `absent` when that
+        # README was retrieved (the lesson: it lacks this), else `absent_elsewhere` (only other products' READMEs)
+        return ABSENT if ex.meta[ABSENT] in ex.meta.get("shown", ()) else f"{ABSENT}_elsewhere"
     return ex.source if ex.answerable else "refusal"
 
 
@@ -53,7 +59,8 @@ def mixed(examples: list[Example], mix: dict[str, float], size: int, rng: random
 
 def serving(cfg: FinetuneConfig) -> tuple[list[Example], list[Example]]:
     """All of the config's serving examples, (train, held-out), built into its data_cache once."""
-    tech = tech_corpus(cfg.tech_docs, prose=cfg.tech_prose, extras=cfg.tech_extras) if cfg.tech_docs else ([], [])
+    tech = tech_corpus(cfg.tech_docs, prose=cfg.tech_prose, extras=cfg.tech_extras,
+                       absent=cfg.tech_absent) if cfg.tech_docs else ([], [])
     return cached(cfg.data_dir, cfg.data_cache, cfg.held_out_share, tech)
 
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from index.chunking import Document
-from training.finetune.tech_extras import Fact, section
+from training.finetune.tech_extras import ERRORS, METRICS, Fact, section
 
 _NAMES = ("kestrel", "ferro", "lumen", "quokka", "tessera", "orchid", "basalt", "marlin", "zephyr", "cobalt",
           "juniper", "nimbus", "pylon", "sable", "tundra", "vesper", "wren", "yarrow", "alder", "brisk")
@@ -58,11 +58,12 @@ class Product:
     questions: list[dict]  # type: ignore[type-arg]
 
 
-def product(i: int, rng: random.Random, prose: bool = False, extras: bool = False) -> Product:
+def product(i: int, rng: random.Random, prose: bool = False, extras: bool = False, absent: int = 0) -> Product:
     """One made-up service's README and its questions (answer spans located in the README's text). `prose` renders
     the same facts as paragraphs with inline setting names instead of a table, from its own seeded choices, so the
     table READMEs (and every other draw of `rng`) are the same with or without prose ones. `extras` appends the
-    metrics and errors sections (tech_extras.py), from a stream of their own too."""
+    metrics and errors sections (tech_extras.py), from a stream of their own too. `absent` adds that many questions
+    about what this README does not state (see `absent_questions`), from a stream of their own as well."""
     name = f"{rng.choice(_NAMES)}-{rng.choice(_NAMES)}"
     kind, does = rng.choice(_KINDS)
     title, prefix = name.replace("-", " ").title(), name.replace("-", "_").upper()
@@ -101,9 +102,31 @@ def product(i: int, rng: random.Random, prose: bool = False, extras: bool = Fals
     for route, what in endpoints:
         asked.append((f"Which endpoint of {subject} {what}?", route, text.index(f"`{route}`") + 1, f"{route} {what}"))
     asked += [(f.question, f.short, f.span_in(text), f.sentence) for f in facts]
-    questions = [{"id": f"techdocs-{i:05d}-{n}", "question": q, "source": source, "span": [at, at + len(short)],
-                  "short": short, "sentence": sentence} for n, (q, short, at, sentence) in enumerate(asked)]
+    questions: list[dict[str, object]] = [
+        {"id": f"techdocs-{i:05d}-{n}", "question": q, "source": source, "span": [at, at + len(short)],
+         "short": short, "sentence": sentence} for n, (q, short, at, sentence) in enumerate(asked)]
+    if absent:
+        unasked = absent_questions(subject, prefix, text, {k for k, _, _ in settings}, {r for r, _ in endpoints})
+        picked = random.Random(f"{i}:{name}:absent").sample(unasked, min(absent, len(unasked)))
+        questions += [{"id": f"techdocs-{i:05d}-absent-{n}", "question": q, "source": None, "split": source}
+                      for n, q in enumerate(picked)]
     return Product(Document(source=source, title=f"{title} README", text=text), questions)
+
+
+def absent_questions(subject: str, prefix: str, text: str, keys: set[str], routes: set[str]) -> list[str]:
+    """Questions about this product that its README does not answer, in the forms of the answerable ones: a setting,
+    an endpoint, a metric or an error it does not have. Answered with the refusal, with this README's own chunks
+    retrieved beside them (they name the product), so refusing is tied to what the question asks, not to unfamiliar
+    sources. Source-less: the split key is the README's (`split`)."""
+    out = []
+    for key, meaning, _ in _SETTINGS[1:]:
+        if key not in keys:
+            out += [template.format(var=f"{prefix}_{key}", title=subject, meaning=meaning)
+                    for template in (_DEFAULT_QUESTIONS[1], _VARIABLE_QUESTIONS[1])]
+    out += [f"Which endpoint of {subject} {what}?" for route, what in _ENDPOINTS if route not in routes]
+    out += [f"Which {subject} metric {does}?" for suffix, does in METRICS if f"{prefix.lower()}_{suffix}" not in text]
+    out += [f"What status code does {subject} answer when {when}?" for when, _, _ in ERRORS if when not in text]
+    return out
 
 
 Setting = tuple[str, str, str]  # (variable suffix, what it sets, its default)
@@ -171,11 +194,11 @@ def write(products: int, out: Path, seed: int = 0, prose: float = 0.0, extras: f
     return len(questions)
 
 
-def corpus(products: int, seed: int = 0, prose: float = 0.0,
-           extras: float = 0.0) -> tuple[list[Document], list[dict]]:  # type: ignore[type-arg]
+def corpus(products: int, seed: int = 0, prose: float = 0.0, extras: float = 0.0,
+           absent: int = 0) -> tuple[list[Document], list[dict]]:  # type: ignore[type-arg]
     """`products` READMEs and all their questions, seeded; a `prose` share of them written as paragraphs, an
-    `extras` share with metrics and errors sections."""
+    `extras` share with metrics and errors sections; `absent` questions each that the README cannot answer."""
     rng = random.Random(f"{seed}:techdocs")
     made = [product(i, rng, random.Random(f"{seed}:{i}:style").random() < prose,
-                    random.Random(f"{seed}:{i}:extras").random() < extras) for i in range(products)]
+                    random.Random(f"{seed}:{i}:extras").random() < extras, absent) for i in range(products)]
     return [p.doc for p in made], [q for p in made for q in p.questions]

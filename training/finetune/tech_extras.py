@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass
 
 # (metric suffix, what it does): the sentence is "`<metric>` <does>."
-_METRICS = (("requests_total", "counts requests by route and status"),
+METRICS = (("requests_total", "counts requests by route and status"),
             ("request_duration_seconds", "measures how long each request takes"),
             ("queue_depth", "shows how many jobs are waiting"),
             ("errors_total", "counts failed requests by error code"),
@@ -23,7 +23,7 @@ _METRICS = (("requests_total", "counts requests by route and status"),
             ("active_connections", "shows the connections open right now"),
             ("restarts_total", "counts how often a worker was restarted"))
 # (when it happens, HTTP status, error code)
-_ERRORS = (("the upstream cannot be reached", "503", "upstream_unavailable"),
+ERRORS = (("the upstream cannot be reached", "503", "upstream_unavailable"),
            ("the upstream does not reply in time", "504", "upstream_timeout"),
            ("a request body is over the size limit", "413", "body_too_large"),
            ("a client sends too many requests", "429", "rate_limited"),
@@ -51,13 +51,13 @@ def section(name: str, prefix: str, subject: str, style: random.Random) -> tuple
     metric_prefix = prefix.lower()
     facts, metric_lines = [], []
     line = style.choice(_METRIC_LINES)
-    for suffix, does in style.sample(_METRICS, style.randint(2, 4)):
+    for suffix, does in style.sample(METRICS, style.randint(2, 4)):
         metric = f"{metric_prefix}_{suffix}"
         text = line.format(metric=metric, does=does)
         metric_lines.append(text)
         facts.append(Fact(f"Which {subject} metric {does}?", metric, f"{metric} {does}", text))
     error_lines = []
-    for when, status, code in style.sample(_ERRORS, style.randint(2, 3)):
+    for when, status, code in style.sample(ERRORS, style.randint(2, 3)):
         text = style.choice(_ERROR_LINES).format(when=when, subject=name, status=status, code=code)
         error_lines.append(text)
         facts.append(Fact(f"What status code does {subject} answer when {when}?", status,

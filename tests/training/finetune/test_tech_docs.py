@@ -65,3 +65,20 @@ def test_metrics_and_errors_sections_are_appended_and_asked_about() -> None:
     assert any(q["question"].startswith("What status code") for q in new)
     assert any(" metric " in q["question"] for q in new)
     assert [q for q in questions if q in plain_questions] == plain_questions  # the others asked as before
+
+
+def test_absent_questions_ask_what_their_readme_does_not_state_and_change_nothing_else() -> None:
+    plain_docs, plain = corpus(30, seed=5, prose=0.5, extras=0.5)
+    docs, questions = corpus(30, seed=5, prose=0.5, extras=0.5, absent=3)
+    assert docs == plain_docs and [q for q in questions if "split" not in q] == plain
+    absent = [q for q in questions if "split" in q]
+    assert len(absent) == 90 and all(q["source"] is None and "-absent-" in q["id"] for q in absent)
+    by_source = {d.source: d.text for d in docs}
+    for q in absent:  # a setting, endpoint, metric or error the README lacks: no value of it is in the README
+        text = by_source[q["split"]]
+        if (var := next((w.strip("?") for w in q["question"].split() if w.isupper() and "_" in w), None)):
+            assert f"`{var}`" not in text, q
+        if q["question"].startswith("Which endpoint"):
+            assert q["question"].split(" ", 4)[4].rstrip("?") not in text, q
+    asked = {q.question.lower() for q in load_docs_qa()}
+    assert not asked & {q["question"].lower() for q in absent}

@@ -53,3 +53,13 @@ def test_mix_can_ask_for_near_misses_beside_refusals() -> None:
     examples = _examples() + [_readme_example("9090")]
     chosen = mixed(examples, {"covidqa": 0.5, "refusal": 0.25, NEAR_MISS: 0.25}, 8, random.Random(0))
     assert Counter(map(kind, chosen)) == {"covidqa": 4, "refusal": 2, NEAR_MISS: 1}  # one README had a near miss
+
+
+def test_an_absent_question_is_its_own_kind_only_when_its_readme_was_retrieved() -> None:
+    def absent(shown: list[str]) -> Example:
+        return Example("techdocs-00001-absent-0", "techdocs", "What does KESTREL_WORKERS default to?",
+                       [Passage("t", "x")], REFUSAL, "", 0,
+                       {"gold": None, "shown": shown, "absent": "techdocs/00001-kestrel"})
+
+    assert kind(absent(["techdocs/00001-kestrel", "techdocs/00002-lumen"])) == "absent"
+    assert kind(absent(["techdocs/00002-lumen"])) == "absent_elsewhere"

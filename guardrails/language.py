@@ -59,9 +59,9 @@ def _identifier():  # type: ignore[no-untyped-def]
     return LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
 
 
-def known_languages() -> frozenset[str]:
-    """The ISO 639-1 codes the identifier knows."""
-    return frozenset(_identifier().nb_classes)
+def unknown_languages(codes: Iterable[str]) -> list[str]:
+    """The codes among `codes` that the identifier does not know (ISO 639-1 codes; loads its model once)."""
+    return sorted(set(codes) - frozenset(_identifier().nb_classes))
 
 
 def _latin(letter: str) -> bool:
@@ -87,7 +87,7 @@ class LanguageRail:
     name = "language"
 
     def __init__(self, accepted: Sequence[str] = ("en",)) -> None:
-        unknown = sorted(set(accepted) - known_languages())
+        unknown = unknown_languages(accepted)
         if unknown or not accepted:
             raise ValueError(f"the language rail needs known ISO 639-1 codes (e.g. en), not {unknown or 'none'}")
         self.languages = sorted(set(accepted))

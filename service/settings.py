@@ -154,9 +154,9 @@ class RailSettings(BaseModel):
     def _known_languages(cls, codes: list[str]) -> list[str]:
         codes = sorted({c.strip().lower() for c in codes})
         if set(codes) - {"en"}:  # any other code: is it one the language rail knows (loads its model, ~1 s)
-            from guardrails.language import known_languages
+            from guardrails.language import unknown_languages
 
-            if unknown := sorted(set(codes) - known_languages()):
+            if unknown := unknown_languages(codes):
                 raise ValueError(f"{', '.join(unknown)}: not a language code the language rail knows (ISO 639-1, "
                                  "e.g. [\"en\", \"de\"])")
         return codes

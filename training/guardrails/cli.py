@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import get_args
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
@@ -59,11 +60,16 @@ def eval_input(data: Path = typer.Option(Path("../shared/data"), help="The share
     for value, hint in ((harm_encoder, "--harm-encoder"), (focus_gate, "--focus-gate")):
         if value not in ("on", "off"):
             raise typer.BadParameter("on | off", param_hint=hint)
+    settings = Settings()
+    try:  # the gateway's own parsing and check of the codes (RAGGUARD_INPUT_LANGUAGES)
+        accepted = settings.input_languages if languages is None else [] if languages == "off" else \
+            Settings(input_languages=languages.split(",")).input_languages
+    except ValidationError as exc:
+        raise typer.BadParameter(exc.errors()[0]["msg"], param_hint="--languages") from None
     precise = load(False) if prompt_embedding == "cascade" else None
     encoder = load_harm_encoder(harm_encoder_dir or DEFAULT_DIR) if harm_encoder == "on" else None
     gate = PieceGate.load(focus_gate_file or FOCUS_GATE) if focus_gate == "on" else None
-    band = Settings().self_check_input_from if self_check_from is None else self_check_from
-    accepted = Settings().input_languages if languages is None else [c for c in languages.split(",") if c != "off"]
+    band = settings.self_check_input_from if self_check_from is None else self_check_from
     report = evaluate(data, load(prompt_embedding != "fp32"), seed, precise=precise, head=head, harm_encoder=encoder,
                       focus_gate=gate, self_check_from=band, languages=accepted)
     out.mkdir(parents=True, exist_ok=True)

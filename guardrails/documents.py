@@ -31,6 +31,7 @@ import numpy as np
 from guardrails.classifier import MAX_PROMPT_TOKENS, PromptScorer
 from guardrails.head_rails import InjectionClassifierRail
 from guardrails.injection import RULES, InjectionRail
+from guardrails.normalize import views
 from guardrails.piece_gate import PIECE_WORDS, PieceGate, piece_spans
 from guardrails.verdict import Outcome, Verdict
 from guardrails.windows import Cut
@@ -38,8 +39,9 @@ from index.base import Chunk, Embedder, Hit, StoredVerdict
 
 logger = logging.getLogger(__name__)
 
-SCAN_VERSION = 4  # bump when what is scanned changes (2: titles too; 3: the recheck cut; 4: windows embedded in
-# batches sorted by token count, which moves int8 scores a little), so stored verdicts are not trusted blindly
+SCAN_VERSION = 5  # bump when what is scanned changes (2: titles too; 3: the recheck cut; 4: windows embedded in
+# batches sorted by token count, which moves int8 scores a little; 5: more encodings decoded, the rules read every
+# view, a decoded view scanned piece by piece), so stored verdicts are not trusted blindly
 # A window's int8 and fp32 "unsafe" scores differed by 0.22 at most on 2,500 prompts and by 0.17 on 3,159 windows
 # of document chunks (training-side BIPIA/deepset attacks planted in COVID-QA, PubMedQA and BIPIA contexts): a
 # window whose int8 score is this far below the line a chunk is blocked at cannot reach it in fp32, so only the
@@ -50,6 +52,12 @@ RECHECK_DRIFT = 0.25
 def pieces(text: str, max_words: int = PIECE_WORDS) -> list[str]:
     """Sentences, with short neighbours merged up to `max_words`."""
     return [piece for piece, _, _ in piece_spans(text, max_words)]
+
+
+def decoded_pieces(text: str) -> list[str]:
+    """The pieces of what the text hides (its decoded views: payloads, text in invisible characters, ...), so a
+    hidden instruction of several sentences is scanned sentence by sentence like a visible one. None for most text."""
+    return [p for view in views(text)[1:] for p in pieces(view)]
 
 
 def content_key(title: str, text: str) -> str:
@@ -113,7 +121,7 @@ class DocumentRail:
         by_rules = [self.rules.check(f"{title}\n{text}" if title else text) for title, text in items]
         skip = cleared or [frozenset()] * len(items)
         plans = [[] if found.blocked else (pieces(title) if title.strip() else [])
-                 + [p for i, p in enumerate(pieces(text)) if i not in gone]
+                 + [p for i, p in enumerate(pieces(text)) if i not in gone] + decoded_pieces(text)
                  for found, (title, text), gone in zip(by_rules, items, skip, strict=True)]
         by_piece = self._pieces(list(dict.fromkeys(p for plan in plans for p in plan)))
         share = (time.perf_counter() - started) / max(len(items), 1)

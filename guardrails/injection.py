@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import time
-import unicodedata
 
 import re2
 
+from guardrails.normalize import unhidden, views
 from guardrails.verdict import Outcome, Verdict
-
-_ZERO_WIDTH = dict.fromkeys([*range(0x200B, 0x2010), *range(0x2060, 0x2065), 0xFEFF])  # str.translate: delete
 
 # Each rule: (name, pattern). Kept narrow so ordinary questions ("how do I ignore a file in git?") pass.
 # RE2: linear in the prompt's length whatever a client sends (the lazy gaps below cost Python's `re` up to
@@ -35,22 +33,19 @@ RULES: tuple[tuple[str, re2._Regexp], ...] = tuple(
 )
 
 
-def normalize(text: str) -> str:
-    """NFKC-fold confusables and drop zero-width characters that hide keywords."""
-    return unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH)
-
-
 class InjectionRail:
     """Blocks prompts that match a known injection/jailbreak rule."""
 
     name = "injection"
 
     def check(self, text: str, vector: object = None) -> Verdict:
-        """Rules read the text alone; `vector` is accepted as every input rail takes it."""
+        """Rules read the text as shown (NFKC, invisible characters dropped) and each of its views (look-alike
+        letters folded, markup revealed, payloads decoded: guardrails.normalize); `vector` is accepted as every input
+        rail takes it."""
         started = time.perf_counter()
-        clean = normalize(text)
-        for rule, pattern in RULES:
-            if pattern.search(clean):
-                return Verdict(self.name, Outcome.BLOCK, 1.0, f"matched rule {rule!r}",
-                               time.perf_counter() - started)
+        for clean in dict.fromkeys((unhidden(text), *views(text))):
+            for rule, pattern in RULES:
+                if pattern.search(clean):
+                    return Verdict(self.name, Outcome.BLOCK, 1.0, f"matched rule {rule!r}",
+                                   time.perf_counter() - started)
         return Verdict(self.name, Outcome.PASS, 0.0, "no rule matched", time.perf_counter() - started)

@@ -1,4 +1,5 @@
-"""The engine's answer as it arrives: text, finish reason, usage, and the sentences finished so far.
+"""The engine's answer as it arrives: text, finish reason, usage, and the sentences finished so far. Characters that
+carry text no reader sees (Unicode tag characters, supplementary variation selectors) are dropped on arrival.
 
 Both roads through generation use it: a stream (parts passed on to the client) and a non-streaming answer
 read from the engine as a stream, so each finished sentence is fact-checked while the engine writes on.
@@ -9,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from guardrails.normalize import visible
 from guardrails.policy import PolicyDecision
 from guardrails.sentences import SentenceStream, split_sentences
 from guardrails.verdict import GroundingResult
@@ -25,7 +27,7 @@ class Answer:
     def whole(self, body: dict[str, Any]) -> list[str]:
         """Take a non-streaming engine response body as the whole answer; all its sentences."""
         choice = body["choices"][0]
-        self.text = (choice.get("message") or {}).get("content") or ""
+        self.text = visible((choice.get("message") or {}).get("content") or "")
         self.finish, self.usage = choice.get("finish_reason") or "stop", body.get("usage")
         return split_sentences(self.text)
 
@@ -35,7 +37,7 @@ class Answer:
         text = ""
         for choice in part.get("choices") or []:
             self.finish = choice.get("finish_reason") or self.finish
-            text += (choice.get("delta") or {}).get("content") or ""
+            text += visible((choice.get("delta") or {}).get("content") or "")
         self.text += text
         return text, self._splitter.feed(text) if text else []
 

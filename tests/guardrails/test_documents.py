@@ -36,6 +36,13 @@ def test_an_instruction_in_the_title_is_caught(rail: DocumentRail) -> None:
     assert rail.check_hit(hit(BENIGN, title=PLANTED.splitlines()[0])).blocked
 
 
+def test_an_instruction_spelled_in_invisible_characters_is_caught(rail: DocumentRail) -> None:
+    """A page whose visible text is bland and whose instruction is spelled in Unicode tag characters ("ASCII
+    smuggling": the rails' tokenizer drops them, some engine models read them)."""
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in PLANTED)
+    assert rail.check_hit(hit(BENIGN + hidden)).blocked
+
+
 def test_a_stored_verdict_of_this_rail_is_used_as_it_is(rail: DocumentRail) -> None:
     stored = StoredVerdict(True, 0.99, "injection_classifier: planted at build time", rail.identity)
     verdict = rail.check_hit(hit(BENIGN, title="Ops runbook", verdict=stored))

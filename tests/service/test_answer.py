@@ -36,6 +36,18 @@ def test_answer_collects_text_sentences_finish_and_usage() -> None:
     assert answer.content(PolicyDecision([False, False], True, "refused"), "no") == ("no", "content_filter")
 
 
+def test_text_no_reader_sees_is_dropped_from_the_answer() -> None:
+    """An engine led by a planted instruction may spell a secret in Unicode tag characters (invisible, copied along
+    with the answer); the gateway passes on what a reader sees, in a stream and whole."""
+    hidden = "".join(chr(0xE0000 + ord(c)) for c in "password=hunter2")
+    answer = Answer()
+    assert answer.feed(part("It listens on 8080." + hidden[:7]))[0] == "It listens on 8080."
+    assert answer.feed(part(hidden[7:] + " Done \u2764\ufe0f"))[0] == " Done \u2764\ufe0f"  # emoji keep VS16
+    whole = Answer()
+    whole.whole({"choices": [{"message": {"content": "Port 8080." + hidden}, "finish_reason": "stop"}]})
+    assert whole.text == "Port 8080."
+
+
 @pytest.mark.parametrize("during", [True, False])
 async def test_both_ways_give_the_same_checked_answer(make_settings: Callable, gateway: Callable,
                                                       during: bool) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from guardrails.normalize import visible
 from index.base import Hit
 from service.schemas import ChatCompletionRequest
 from service.settings import Settings
@@ -39,15 +40,17 @@ def format_sources(hits: list[Hit]) -> str:
 
 def build_messages(request: ChatCompletionRequest, hits: list[Hit]) -> list[dict[str, Any]]:
     """Our instructions and sources first, then the client's conversation as plain text turns (a tool result goes
-    as a user turn: every chat template takes one, and the rails read it as the client's text either way)."""
+    as a user turn: every chat template takes one, and the rails read it as the client's text either way). Text no
+    reader sees (Unicode tag characters, supplementary variation selectors) is not passed on: the rails read what it
+    spells, and the engine gets none of it."""
     system = INSTRUCTIONS + ("\n\nSources:\n" + format_sources(hits) if hits else "\n\nSources: none.")
     client_system = [m.text() for m in request.messages if m.role in ("system", "developer")]
     if client_system:
         system = "\n\n".join(client_system) + "\n\n" + system
-    turns: list[dict[str, Any]] = [{"role": "system", "content": system}]
+    turns: list[dict[str, Any]] = [{"role": "system", "content": visible(system)}]
     for m in request.messages:
         if m.role in ("user", "assistant", "tool") and m.text().strip():
-            turns.append({"role": "assistant" if m.role == "assistant" else "user", "content": m.text()})
+            turns.append({"role": "assistant" if m.role == "assistant" else "user", "content": visible(m.text())})
     return turns
 
 

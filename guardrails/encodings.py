@@ -11,6 +11,7 @@ import base64
 import binascii
 import re
 import urllib.parse
+from collections import Counter
 
 import re2
 
@@ -149,7 +150,7 @@ def spelled_out(text: str) -> list[str]:
     for m in _SPACED_RUN.finditer(text):
         run = m.group(0)
         seps = _SPACED_SEP.findall(run)
-        joiner = max(set(seps), key=seps.count)
+        joiner = Counter(seps).most_common(1)[0][0]
         letters = _SPACED_SEP.split(run)
         found.append("".join(c + ("" if sep == joiner else " ") for c, sep in zip(letters, [*seps, ""], strict=True)))
     for m in _MORSE_RUN.finditer(text):

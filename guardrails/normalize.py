@@ -32,13 +32,13 @@ from guardrails.encodings import (
 # (linear time, no backtracking): on Python's `re` they took 30+ s on 8,000 "[" characters while holding the
 # GIL. RE2 has no look-around, so the checks that needed one are done in Python after the match. Patterns that
 # are one character class repeated stay on `re` (linear there too, and without RE2's per-match overhead).
-_ZERO_WIDTH = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
-                          "\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f\U000e0000-\U000e007f"
-                          "\U000e0100-\U000e01ef]")
 # Tag characters and supplementary variation selectors can spell text no reader sees (guardrails.encodings.smuggled
 # reads it into a view of its own). Some engine models read them, the rails' tokenizer drops them: they are removed
-# from every view (above) and from what the engine is sent and answers (`visible`).
-_SMUGGLING = re.compile("[\U000e0000-\U000e007f\U000e0100-\U000e01ef]+")
+# from every view (as zero-width characters) and from what the engine is sent and answers (`visible`).
+_SMUGGLING_RANGES = "\U000e0000-\U000e007f\U000e0100-\U000e01ef"
+_SMUGGLING = re.compile(f"[{_SMUGGLING_RANGES}]+")
+_ZERO_WIDTH = re.compile("[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
+                          f"\u2060-\u2064\u2066-\u206f\ufeff\ufe00-\ufe0f{_SMUGGLING_RANGES}]")
 # Look-alike letters NFKC keeps apart (Cyrillic, Greek, a few symbols) -> their Latin twin.
 _CONFUSABLES = str.maketrans({
     "а": "a", "в": "b", "е": "e", "ё": "e", "к": "k", "м": "m", "н": "h", "о": "o", "р": "p", "с": "c",
@@ -59,7 +59,6 @@ _ATTR_TEXT = re2.compile(r"(?i)\b(?:alt|title|aria-label|content|value)\s*=\s*[\
 _MD_LINK = re2.compile(r"!?\[([^\]]*)\]\(([^)\s]*)(?:\s+\"([^\"]*)\")?\)")
 _MD_REF = re2.compile(r"(?m)^\s*\[[^\]]+\]:\s*\S+\s+[\"'(](.+?)[\"')]\s*$")
 _SPACES = re.compile(r"[ \t\f\v]+")
-
 
 
 def _fold(text: str) -> str:
@@ -133,8 +132,8 @@ def views(text: str, max_views: int = 6) -> tuple[str, ...]:
     add(run_together(base))
     add(upside_down(base))
     add(codecs.decode(base, "rot13"))
-    if turned := shifted(base):
-        add(" ".join(turned), needs_gain=False)
+    if unshifted := shifted(base):
+        add(" ".join(unshifted), needs_gain=False)
     add(base[::-1])
     # Leetspeak: the sentences with two or more such words ("1gn0r3 4ll ..."; one "k8s" is not leetspeak), read
     # without it, where that reads more like language; the rest of the text is the base view already (technical

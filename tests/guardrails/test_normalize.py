@@ -13,7 +13,10 @@ from guardrails.normalize import normalize, views
 from guardrails.windows import Cut, PromptTooLong, cut, focus, windows
 
 MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a](", '"', "'", "=", "&#", ";", "\n",
-                          "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":"])
+                          "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":",
+                          # what guardrails.encodings reads: invisible characters, escapes, bits, Morse, turned letters
+                          "\U000e0041", "\U000e000a", "\ufe01", "\U000e0101", "%4", "\\u00", "\\x4", "01", " / ", ".-",
+                          "ǝ", "Ab", "=="])
 HOSTILE = st.one_of(st.text(max_size=400), st.lists(MARKUP, max_size=300).map("".join))
 
 

@@ -22,6 +22,7 @@ class Answer:
     finish: str = "stop"
     usage: dict[str, Any] | None = None
     checked: GroundingResult = field(default_factory=GroundingResult)  # verdicts of the sentences so far
+    rewritten: bool = False  # a checked sentence's text was changed (a link taken out): the answer is its sentences
     _splitter: SentenceStream = field(default_factory=SentenceStream)
 
     def whole(self, body: dict[str, Any]) -> list[str]:
@@ -49,6 +50,7 @@ class Answer:
         """(message content, finish reason) of the answer under the policy's decision."""
         if decision.refused:
             return refusal, "content_filter"
-        if all(decision.kept):
+        if all(decision.kept) and not self.rewritten:
             return self.text.strip(), self.finish
-        return " ".join(s.text for s, k in zip(self.checked.sentences, decision.kept, strict=True) if k), self.finish
+        return " ".join(s.text for s, k in zip(self.checked.sentences, decision.kept, strict=True) if k and s.text), \
+            self.finish

@@ -29,6 +29,7 @@ class Metrics:
     tokens: Counter
     ttft_seconds: Histogram
     grounding: Counter
+    answer_links: Counter
     retrieved_chunks: Histogram
     circuit_state: Gauge
     circuit_transitions: Counter
@@ -65,6 +66,9 @@ class Metrics:
             grounding=Counter("ragguard_grounding_sentences_total",
                               "Answer sentences by grounding verdict and action taken.",
                               ["verdict", "action"], registry=r),
+            answer_links=Counter("ragguard_answer_links_removed_total",
+                                 "Images, links and bare addresses taken out of answers (not in the sources, not on "
+                                 "a listed host), by kind.", ["kind"], registry=r),
             retrieved_chunks=Histogram("ragguard_retrieved_chunks", "Chunks retrieved per request.",
                                        buckets=(0, 1, 2, 4, 8, 16, 32), registry=r),
             circuit_state=Gauge("ragguard_engine_circuit_state",

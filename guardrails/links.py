@@ -21,12 +21,12 @@ import re2
 
 from index.base import Hit
 
-_IMAGE = re2.compile(r"!\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)")
-_LINK = re2.compile(r"\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)")
+# A Markdown image or link: "!" for an image, its text, its target (an optional "title" after it)
+_MARKDOWN = re2.compile(r"(!?)\[([^\]\n]*)\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"\n]*\")?\s*\)")
 _HTML_IMAGE = re2.compile(r"(?i)<img\b[^>]*>")
 _HTML_SRC = re2.compile(r"(?i)\bsrc\s*=\s*[\"']?([^\"'\s>]+)")
 _ADDRESS = re2.compile(r"(?i)\b(?:[a-z][a-z0-9+.-]{1,15}://|www\.)[^\s<>()\[\]\"'`]+")
-_MAYBE = re2.compile(r"(?i):|www\.")
+_MAYBE = re2.compile(r"(?i):|www\.")  # anything absolute has one of these
 _SCHEME = re2.compile(r"(?i)^(?:[a-z][a-z0-9+.-]{1,15}:|//)")
 _TRAILING = ".,;:!?"
 REMOVED = "[link removed]"
@@ -38,63 +38,46 @@ class LinkPolicy:
 
     hosts: frozenset[str] = frozenset()
 
+    def allowed(self, target: str, known: frozenset[str]) -> bool:
+        """A relative target, an address the sources hold, or one on a listed host."""
+        target = target.strip().rstrip(_TRAILING)
+        if not _SCHEME.search(target) and not target.lower().startswith("www."):
+            return True  # relative: stays on the client's own site
+        host = (urlsplit(target if "//" in target else "//" + target).hostname or "").lower()
+        return target in known or (bool(host) and host in self.hosts)
+
     def scrub(self, text: str, known: frozenset[str]) -> tuple[str, Counter[str]]:
         """(the text without the images, links and addresses that are not `known` (`known_addresses` of the
         retrieved chunks) nor on a listed host, how many of each went)."""
         removed: Counter[str] = Counter()
         if not _MAYBE.search(text):  # nothing that could be an absolute address: most sentences
             return text, removed
+        kept: list[str] = []  # Markdown that stays is set aside, so its target is not read as a bare address
 
-        def allowed(target: str) -> bool:
-            target = target.strip().rstrip(_TRAILING)
-            if not _SCHEME.search(target) and not target.lower().startswith("www."):
-                return True  # relative: stays on the client's own site
-            if target in known:
-                return True
-            host = (urlsplit(target if "//" in target else "//" + target).hostname or "").lower()
-            return bool(host) and host in self.hosts
-
-        def image(m: re2._Match) -> str:
-            if allowed(m.group(2)):
-                return m.group(0)
-            removed["image"] += 1
-            return ""
+        def markdown(m: re2._Match) -> str:
+            if self.allowed(m.group(3), known):
+                kept.append(m.group(0))
+                return f"\x00{len(kept) - 1}\x00"
+            removed["image" if m.group(1) else "link"] += 1
+            return "" if m.group(1) else m.group(2)  # an image goes; a link keeps its text
 
         def html_image(m: re2._Match) -> str:
-            src = _HTML_SRC.search(m.group(0))
-            if src is not None and allowed(src.group(1)):
+            if (src := _HTML_SRC.search(m.group(0))) is not None and self.allowed(src.group(1), known):
                 return m.group(0)
             removed["image"] += 1
             return ""
-
-        def link(m: re2._Match) -> str:
-            if allowed(m.group(2)):
-                return m.group(0)
-            removed["link"] += 1
-            return m.group(1)
 
         def address(m: re2._Match) -> str:
             target = m.group(0).rstrip(_TRAILING)  # "see https://x.example/a." ends the sentence, not the address
-            if allowed(target):
+            if self.allowed(target, known):
                 return m.group(0)
             removed["address"] += 1
             return REMOVED + m.group(0)[len(target):]
 
-        text = _HTML_IMAGE.sub(html_image, _IMAGE.sub(image, text))
-        kept: list[str] = []  # the links that stay are set aside, so their targets are not read as bare addresses
-        text = _LINK.sub(lambda m: _hold(kept, link(m)), text)
-        text = _ADDRESS.sub(address, text)
+        text = _ADDRESS.sub(address, _HTML_IMAGE.sub(html_image, _MARKDOWN.sub(markdown, text)))
         for k, original in enumerate(kept):
             text = text.replace(f"\x00{k}\x00", original)
         return text, removed
-
-
-def _hold(kept: list[str], replacement: str) -> str:
-    """A kept Markdown link, replaced by a placeholder until the bare addresses are done; other text as it is."""
-    if replacement.startswith("[") and "](" in replacement:
-        kept.append(replacement)
-        return f"\x00{len(kept) - 1}\x00"
-    return replacement
 
 
 def known_addresses(hits: Iterable[Hit]) -> frozenset[str]:

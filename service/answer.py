@@ -22,7 +22,7 @@ class Answer:
     finish: str = "stop"
     usage: dict[str, Any] | None = None
     checked: GroundingResult = field(default_factory=GroundingResult)  # verdicts of the sentences so far
-    rewritten: bool = False  # a checked sentence's text was changed (a link taken out): the answer is its sentences
+    rewrites: list[tuple[str, str]] = field(default_factory=list)  # (sentence as written, as checked): links out
     _splitter: SentenceStream = field(default_factory=SentenceStream)
 
     def whole(self, body: dict[str, Any]) -> list[str]:
@@ -50,7 +50,10 @@ class Answer:
         """(message content, finish reason) of the answer under the policy's decision."""
         if decision.refused:
             return refusal, "content_filter"
-        if all(decision.kept) and not self.rewritten:
-            return self.text.strip(), self.finish
+        if all(decision.kept):  # as written, line breaks and all, but for the sentences the check rewrote
+            text = self.text
+            for written, checked in self.rewrites:
+                text = text.replace(written, checked, 1)
+            return text.strip(), self.finish
         return " ".join(s.text for s, k in zip(self.checked.sentences, decision.kept, strict=True) if k and s.text), \
             self.finish

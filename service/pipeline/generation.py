@@ -67,5 +67,5 @@ class Generation:
         verdicts = (await self.output.check(sentences, hits, trace)).sentences if sentences else []
         checked = self.output.unlinked(verdicts, hits)
         answer.checked.sentences.extend(checked)
-        answer.rewritten |= any(c is not v for c, v in zip(checked, verdicts, strict=True))  # a link taken out
+        answer.rewrites += [(v.text, c.text) for c, v in zip(checked, verdicts, strict=True) if c is not v]
         return checked

@@ -36,6 +36,15 @@ def test_answer_collects_text_sentences_finish_and_usage() -> None:
     assert answer.content(PolicyDecision([False, False], True, "refused"), "no") == ("no", "content_filter")
 
 
+def test_a_rewritten_sentence_keeps_the_rest_of_the_answer_as_written() -> None:
+    answer = Answer(text="Steps:\n\n1. Run `make serve`.\n2. See ![x](https://a.example/p?q=1) now.\n")
+    answer.checked.sentences = [SentenceCheck("Steps:\n\n1. Run `make serve`.", True, 0.9, 0),
+                                SentenceCheck("2. See  now.", False, 0.1, None)]
+    answer.rewrites = [("2. See ![x](https://a.example/p?q=1) now.", "2. See  now.")]
+    kept = PolicyDecision([True, True], False, "grounded")
+    assert answer.content(kept, "no") == ("Steps:\n\n1. Run `make serve`.\n2. See  now.", "stop")
+
+
 def test_text_no_reader_sees_is_dropped_from_the_answer() -> None:
     """An engine led by a planted instruction may spell a secret in Unicode tag characters (invisible, copied along
     with the answer); the gateway passes on what a reader sees, in a stream and whole."""

@@ -181,9 +181,10 @@ def shifted(text: str) -> list[str]:
     where that makes it read as language (three or more of them, a quarter of its words)."""
     found = []
     for sentence in SENTENCE.findall(text):
-        if len(_LETTERS.findall(sentence.lower())) < 5 or wordiness(sentence) >= 0.1:
+        words = len(_LETTERS.findall(sentence.lower()))  # a shift turns letters into letters: the same count after
+        if words < 5 or 10 * _common_words(sentence) >= words:  # a tenth of its words common: it reads already
             continue
         hits, best = max((_common_words(turned := sentence.translate(t)), turned) for t in _SHIFTS)
-        if hits >= 3 and wordiness(best) >= 0.25:
+        if hits >= 3 and 4 * hits >= words:
             found.append(best)
     return found

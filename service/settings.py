@@ -189,9 +189,14 @@ class GroundingSettings(BaseModel):
     refuse_min_supported: float = Field(default=0.5, ge=0.0, le=1.0)
     refusal_message: str = "I can't answer that from the available sources."
     # images, links and bare addresses in answers (guardrails/links.py): "sources" keeps those the retrieved sources
-    # hold or on `answer_link_hosts` (lower-case host names) and takes out the rest; "any" keeps every one
+    # hold or on `answer_link_hosts` (host names, any case) and takes out the rest; "any" keeps every one
     answer_links: Literal["sources", "any"] = "sources"
     answer_link_hosts: list[str] = Field(default_factory=list)
+
+    @field_validator("answer_link_hosts")
+    @classmethod
+    def _host_names(cls, hosts: list[str]) -> list[str]:
+        return sorted({h.lower() for h in hosts})  # compared with an address's host, which is lower-case
 
 
 

@@ -52,7 +52,7 @@ class OutputCheck:
         without it (counted); the others as they are. RAGGUARD_ANSWER_LINKS=any: all as they are."""
         if self.settings.answer_links == "any":
             return sentences
-        policy = LinkPolicy(frozenset(h.lower() for h in self.settings.answer_link_hosts))
+        policy = LinkPolicy(frozenset(self.settings.answer_link_hosts))
         known, out = known_addresses(hits), []
         for s in sentences:
             text, removed = policy.scrub(s.text, known)

@@ -12,6 +12,7 @@ import binascii
 import re
 import urllib.parse
 from collections import Counter
+from collections.abc import Callable
 
 import re2
 
@@ -26,6 +27,10 @@ _BINARY_RUN = re2.compile(r"\b(?:[01]{8}[\s,]?){4,}")  # 8-bit groups
 _ESCAPE_RUN = re2.compile(r"(?:\\u[0-9a-fA-F]{4}|\\x[0-9a-fA-F]{2}){4,}")  # \u0041 / \x41 escapes
 _ESCAPE = re2.compile(r"\\(?:u([0-9a-fA-F]{4})|x([0-9a-fA-F]{2}))")
 _PERCENT = re2.compile(r"%[0-9a-fA-F]{2}")
+# Ascii85 (inside Adobe's "<~ ~>" or not) and Base85 (RFC 1924, Python's b85encode): 20+ characters of their
+# alphabets with no space; kept only where the bytes read as text (_printable)
+_A85_RUN = re.compile(r"[!-uz]{20,}")
+_B85_RUN = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
 # Single letters or digits with a separator between each ("s y n t h", "s.y.n.t.h", "s-y-n"), 8 or more.
 _SPACED_RUN = re2.compile(r"\b(?:[A-Za-z0-9][ .\-_*|/,'\"~+]{1,9}){7,}[A-Za-z0-9]\b")
 _CAMEL_RUN = re2.compile(r"(?:[A-Z][a-z]+){4,}")  # words run together, each capitalized
@@ -45,6 +50,18 @@ _LETTERS = re.compile(r"[a-z]+")
 _THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
 _HEX_SEPARATORS = re.compile(r"[\s:]")
 SENTENCE = re.compile(r"[^.!?\n]+[.!?\n]*")  # a sentence and its end marks: character classes, linear
+# Word pairs common in English requests and instructions: a sentence written words-last-first has many more of them
+# read backwards than forwards
+_PAIRS = frozenset(tuple(p.split()) for p in (
+    "how to|tell me|give me|show me|me how|to make|of the|in the|to the|on the|for the|and the|is the|at the|"
+    "from the|with the|by the|i want|of a|in a|how do|how can|write a|make a|step by|ignore all|all previous|"
+    "previous instructions|your system|system prompt|print your|instructions and|me a|me the|explain how|way to|"
+    "to use|to find|the best|i need|please tell|please give|detailed instructions|instructions to|at home"
+    ).split("|"))  # pairs whose reverse is common too ("you can", "get to") are left out
+# the words a request or an instruction starts with: the last word of one written backwards
+_OPENERS = frozenset("give tell how write explain describe provide show list create generate ignore please develop "
+                     "teach design outline produce suggest instruct compose draft forget disregard pretend "
+                     "publish build".split())
 _WORDS = frozenset(
     "the and you your ignore previous instructions all system prompt tell how what is are to of a in for "
     "this that with me make write give now from as do not be it on say print reveal secret password "
@@ -99,9 +116,29 @@ def _payload_body(run: str) -> tuple[str, int] | None:
         else None
 
 
+def _decoded(decoder: Callable[[bytes], bytes], run: str) -> str | None:
+    try:
+        return _printable(decoder(run.encode("ascii")))
+    except ValueError:  # binascii.Error is a ValueError
+        return None
+
+
+def _decode_base85(run: str) -> str | None:
+    for decoder in (base64.a85decode, base64.b85decode):
+        if _decoded(decoder, run[:20]) is None:  # 16 bytes first: a long run that is no payload stops here
+            continue
+        for cut in (run, run[:-1]):  # a sentence's end mark may have joined the run
+            if out := _decoded(decoder, cut):
+                return out
+    return None
+
+
 def decoded_payloads(text: str) -> list[str]:
-    """Base64 (or base32), hex, 8-bit binary and \\u / \\x escape runs inside the text that decode to readable text."""
+    """Base64 (or base32), Ascii85 / Base85, hex, 8-bit binary and \\u / \\x escape runs inside the text that decode
+    to readable text."""
     found = []
+    runs = sorted((m.start(), m.group(0)) for pattern in (_A85_RUN, _B85_RUN) for m in pattern.finditer(text))
+    found += [out for run in dict.fromkeys(r for _, r in runs) if (out := _decode_base85(run)) is not None]
     for m in _RUN.finditer(text):
         if (payload := _payload_body(m.group(0))) is None:
             continue
@@ -173,6 +210,22 @@ def percent_decoded(text: str) -> str | None:
 def run_together(text: str) -> str:
     """Capitalized words written without spaces ("IgnoreAllPrevious..."), spaced out, all such runs in one text."""
     return " ".join(" ".join(_CAMEL_WORD.findall(m.group(0))) for m in _CAMEL_RUN.finditer(text))
+
+
+def _pairs(words: list[str]) -> int:
+    return sum(pair in _PAIRS for pair in zip(words, words[1:], strict=False))
+
+
+def reversed_words(text: str) -> list[str]:
+    """Sentences written last word first ("sarin make to how me Tell."), put back in order: each sentence of four or
+    more words with at least two more common word pairs read backwards than forwards (one more, where its last word
+    is one a request starts with)."""
+    found = []
+    for sentence in SENTENCE.findall(text):
+        words = _LETTERS.findall(sentence.lower())
+        if len(words) >= 4 and _pairs(words[::-1]) - _pairs(words) >= 2 - (words[-1] in _OPENERS):
+            found.append(" ".join(sentence.strip().rstrip(".!?").split()[::-1]) + ".")
+    return found
 
 
 def shifted(text: str) -> list[str]:

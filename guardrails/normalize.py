@@ -1,9 +1,9 @@
 """Undo the usual hiding tricks before any input check: Unicode folding, encodings, markup.
 
 `normalize(text)` gives one canonical string; `views(text)` adds each decoded reading (guardrails.encodings:
-base64 and other payloads, text in invisible characters, spelled-out letters, shifted alphabets; and rot13,
-reversed text, leetspeak, markup-hidden content) as extra strings that a rail checks as well, so an attack that
-only shows its meaning after decoding is still seen.
+base64 and other payloads, text in invisible characters, spelled-out letters, shifted alphabets, words in reverse
+order; and rot13, reversed text, leetspeak, markup-hidden content) as extra strings that a rail checks as well, so
+an attack that only shows its meaning after decoding is still seen.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from guardrails.encodings import (
     SENTENCE,
     decoded_payloads,
     percent_decoded,
+    reversed_words,
     run_together,
     shifted,
     smuggled,
@@ -132,8 +133,9 @@ def views(text: str, max_views: int = 6) -> tuple[str, ...]:
     add(run_together(base))
     add(upside_down(base))
     add(codecs.decode(base, "rot13"))
-    if unshifted := shifted(base):
-        add(" ".join(unshifted), needs_gain=False)
+    for sentences in (shifted(base), reversed_words(base)):
+        if sentences:
+            add(" ".join(sentences), needs_gain=False)
     add(base[::-1])
     # Leetspeak: the sentences with two or more such words ("1gn0r3 4ll ..."; one "k8s" is not leetspeak), read
     # without it, where that reads more like language; the rest of the text is the base view already (technical

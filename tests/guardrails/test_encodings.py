@@ -61,6 +61,10 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     "words_run_together": lambda t: "".join(w.capitalize() for w in t.split()),
     "upside_down": lambda t: t.lower()[::-1].translate(str.maketrans("abcdefghijklmnopqrstuvwxyz",
                                                                      "ɐqɔpǝɟƃɥᴉɾʞlɯuodbɹsʇnʌʍxʎz")),
+    "ascii85": lambda t: base64.a85encode(t.encode(), adobe=True).decode(),
+    "ascii85_bare": lambda t: base64.a85encode(t.encode()).decode() + ".",
+    "base85": lambda t: base64.b85encode(t.encode()).decode(),
+    "words_in_reverse_order": lambda t: " ".join(t.split()[::-1]) + ".",
     "behind_decoy_payloads": lambda t: " ".join(_b64(f"Note {i}: the weather was fine today.") for i in range(7))
                                        + " " + _b64(t),
 }

@@ -1,9 +1,9 @@
 """Undo the usual hiding tricks before any input check: Unicode folding, encodings, markup.
 
-`normalize(text)` gives one canonical string; `views(text)` adds each decoded reading (guardrails.encodings:
-base64 and other payloads, text in invisible characters, spelled-out letters, shifted alphabets, words in reverse
-order; and rot13, reversed text, leetspeak, markup-hidden content) as extra strings that a rail checks as well, so
-an attack that only shows its meaning after decoding is still seen.
+`normalize(text)` gives one canonical string; `views(text)` adds each decoded reading (guardrails.encodings: base64
+and other payloads, text in invisible characters; guardrails.wordplay: spelled-out letters, shifted alphabets, words
+in reverse order and other word games; and rot13, reversed text, leetspeak, markup-hidden content) as extra strings
+that a rail checks as well, so an attack that only shows its meaning after decoding is still seen.
 """
 
 from __future__ import annotations
@@ -16,17 +16,15 @@ from functools import lru_cache
 
 import re2
 
-from guardrails.encodings import (
-    SENTENCE,
-    decoded_payloads,
-    percent_decoded,
+from guardrails.encodings import SENTENCE, decoded_payloads, percent_decoded, smuggled, wordiness
+from guardrails.wordplay import (
+    joined_pieces,
     reversed_words,
     run_together,
     shifted,
-    smuggled,
     spelled_out,
     upside_down,
-    wordiness,
+    word_games,
 )
 
 # A client controls this text. Patterns with alternation, optional groups or lazy runs (markup, hex) run on RE2
@@ -49,6 +47,9 @@ _CONFUSABLES = str.maketrans({
     "Р": "P", "С": "C", "Т": "T", "Х": "X", "Ѕ": "S", "І": "I", "Ј": "J", "Α": "A", "Β": "B", "Ε": "E",
     "Ζ": "Z", "Η": "H", "Ι": "I", "Κ": "K", "Μ": "M", "Ν": "N", "Ο": "O", "Ρ": "P", "Τ": "T", "Υ": "Y",
     "Χ": "X", "ℓ": "l", "ı": "i",
+    # small capitals, and regional indicator letters (the emoji letters that pairs of make flags)
+    **dict(zip("ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ", "abcdefghijklmnopqrstuvwyz", strict=True)),
+    **{chr(0x1F1E6 + i): c for i, c in enumerate("abcdefghijklmnopqrstuvwxyz")},
 })
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "@": "a",
                        "$": "s", "!": "i", "|": "l", "+": "t"})
@@ -124,13 +125,15 @@ def views(text: str, max_views: int = 6) -> tuple[str, ...]:
         if candidate and candidate not in out and (not needs_gain or wordiness(candidate) > base_score + 0.1):
             out.append(candidate)
 
-    for payload in (*smuggled(text), *decoded_payloads(base), *spelled_out(unhidden(text))):
+    for payload in (*smuggled(text), *decoded_payloads(base), *spelled_out(unhidden(text)), *joined_pieces(base)):
         add(payload, needs_gain=False)
         for inner in decoded_payloads(payload):  # base64 of base64
             add(inner, needs_gain=False)
     if (unquoted := percent_decoded(base)) is not None:
         add(unquoted)
     add(run_together(base))
+    for played in word_games(base):
+        add(played)
     add(upside_down(base))
     add(codecs.decode(base, "rot13"))
     for sentences in (shifted(base), reversed_words(base)):

@@ -42,6 +42,9 @@ def _b64(text: str) -> str:
     return base64.b64encode(text.encode()).decode()
 
 
+NATO = dict(zip("abcdefghijklmnopqrstuvwxyz",
+                "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike November Oscar Papa "
+                "Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu".split(), strict=True))
 MORSE = {"a": ".-", "b": "-...", "c": "-.-.", "d": "-..", "e": ".", "f": "..-.", "g": "--.", "h": "....", "i": "..",
          "j": ".---", "k": "-.-", "l": ".-..", "m": "--", "n": "-.", "o": "---", "p": ".--.", "q": "--.-", "r": ".-.",
          "s": "...", "t": "-", "u": "..-", "v": "...-", "w": ".--", "x": "-..-", "y": "-.--", "z": "--.."}
@@ -65,6 +68,17 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     "ascii85_bare": lambda t: base64.a85encode(t.encode()).decode() + ".",
     "base85": lambda t: base64.b85encode(t.encode()).decode(),
     "words_in_reverse_order": lambda t: " ".join(t.split()[::-1]) + ".",
+    "letters_one_a_line": lambda t: "\n\n".join("\n".join(w) for w in t.split()),
+    "letters_between_emoji": lambda t: " \U0001F642 ".join("\U0001F642".join(w) for w in t.split()),
+    "nato_alphabet": lambda t: " / ".join(" ".join(NATO[c] for c in w.lower()) for w in t.split()),
+    "each_word_backwards": lambda t: " ".join(w[::-1] for w in t.split()),
+    "letters_doubled": lambda t: "".join(c * 2 if c.isalpha() else c for c in t),
+    "pig_latin": lambda t: " ".join(w + "way" if w[0] in "aeiouAEIOU" else w[1:] + w[0] + "ay" for w in t.split()),
+    "quoted_pieces_joined": lambda t: " + ".join(repr(t[i:i + 3]) for i in range(0, len(t), 3)),
+    "small_capitals": lambda t: t.lower().translate(str.maketrans("abcdefghijklmnopqrstuvwyz",
+                                                                  "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ")),
+    "regional_indicator_letters": lambda t: "".join(chr(0x1F1E6 + ord(c) - 97) if "a" <= c <= "z" else c
+                                                    for c in t.lower()),
     "behind_decoy_payloads": lambda t: " ".join(_b64(f"Note {i}: the weather was fine today.") for i in range(7))
                                        + " " + _b64(t),
 }
@@ -84,6 +98,8 @@ def test_text_written_in_another_encoding_is_read_in_a_view(encoding: str) -> No
     "Grades: A B C D E F, in that order, from best to worst.",
     "The p-value was 0.03 (n = 159, 95% CI 1.2-3.4); HbA1c fell from 8.1% to 7.2% at 12 months.",
     "SELECT id, name FROM users WHERE created_at > NOW() - INTERVAL '7 days' ORDER BY name;",
+    "Call signs: Alpha Bravo, then Charlie; the flags were \U0001F1FA\U0001F1F8 and \U0001F1EB\U0001F1F7.",
+    "log = 'a' + b + 'c'; path = root + '/' + name",
     "In IPA, bird is /bɜːd/, cut is /kʌt/, red is /ɹɛd/, butter is [ˈbʌɾɚ], and who is /ʍuː/ for some speakers.",
 ])
 def test_ordinary_text_adds_no_decoded_view(text: str) -> None:

@@ -14,9 +14,11 @@ from guardrails.windows import Cut, PromptTooLong, cut, focus, windows
 
 MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a](", '"', "'", "=", "&#", ";", "\n",
                           "alt=", "![", "]:", " ", "\u00ad", "\u202e", "\u200b", "==", "a", "Q", "0f", ":",
-                          # what guardrails.encodings reads: invisible characters, escapes, bits, Morse, turned letters
+                          # what guardrails.encodings and guardrails.wordplay read: invisible characters, escapes,
+                          # bits, Morse, turned letters, Ascii85, NATO words, quoted pieces, pig Latin, doubled letters
                           "\U000e0041", "\U000e000a", "\ufe01", "\U000e0101", "%4", "\\u00", "\\x4", "01", " / ", ".-",
-                          "ǝ", "Ab", "=="])
+                          "ǝ", "Ab", "==", "<~", "~>", "87cU", "Alfa ", "Zulu", "' + '", "ay ", "IIgg", "\U0001f1e6",
+                          "ᴀ", "\U0001f642"])
 HOSTILE = st.one_of(st.text(max_size=400), st.lists(MARKUP, max_size=300).map("".join))
 
 
@@ -77,7 +79,9 @@ def _cpu(fn: Callable[[str], object], text: str) -> float:
 
 
 @pytest.mark.parametrize("unit", ["[", "<!--", "](", "[a](", "<a ", "aa ", "&#", "ignore the ", "]: x '", "==", "a ",
-                                  ".- / ", "%41", "01000001 ", "\\u0041", "Jxu gxw. ", "\U000e0041", "\ufe01"])
+                                  ".- / ", "%41", "01000001 ", "\\u0041", "Jxu gxw. ", "\U000e0041", "\ufe01",
+                                  "87cURD]i,", "'ab' + ", "Alfa Bravo ", "ellohay ", "IIggnn ", "a\U0001f642",
+                                  "Give me how to ", "won "])
 def test_cost_grows_linearly_with_length(unit: str) -> None:
     """Structural, not a stopwatch: 4x the text must cost well under 16x (what a quadratic pattern costs)."""
     small, large = unit * (2_000 // len(unit)), unit * (8_000 // len(unit))

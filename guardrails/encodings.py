@@ -31,6 +31,21 @@ _PERCENT = re2.compile(r"%[0-9a-fA-F]{2}")
 # alphabets with no space; kept only where the bytes read as text (_printable)
 _A85_RUN = re.compile(r"[!-uz]{20,}")
 _B85_RUN = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
+# Character codes, 8 or more: 0x41 hex, 65 decimal, 101 octal (each separated by spaces, commas or semicolons),
+# U+0041 code points; quoted-printable (=41=42...)
+_CODES_RUN = re2.compile(r"\b(?:(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})\b[\s,;]{1,3}){7,}(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})\b")
+_CODE = re.compile(r"0[xX][0-9a-fA-F]{1,2}|\d+")
+_POINTS_RUN = re2.compile(r"(?:[Uu]\+[0-9A-Fa-f]{4,5}[\s,;]*){8,}")
+_QP_RUN = re2.compile(r"(?:=[0-9A-F]{2}){8,}")
+# base64 wrapped over lines (each line 8+ characters, as mail and PEM wrap it): read as one run
+_WRAPPED = re2.compile(r"(?:[A-Za-z0-9+/]{8,}={0,2}[ \t]*\r?\n){1,}[A-Za-z0-9+/]{8,}={0,2}")
+_LINE_BREAKS = re.compile(r"\s+")
+_UU_BLOCK = re2.compile(r"(?m)(?:^|\s)begin [0-7]{3} [^\n]{1,200}\n((?:[ -`]{2,61}\r?\n)+)")
+# Braille letters (Grade 1): the six-dot pattern of a..z
+_BRAILLE = str.maketrans({chr(0x2800 + dots): letter for dots, letter in zip(
+    (1, 3, 9, 25, 17, 11, 27, 19, 10, 26, 5, 7, 13, 29, 21, 15, 31, 23, 14, 30, 37, 39, 58, 45, 61, 53),
+    "abcdefghijklmnopqrstuvwxyz", strict=True)})
+_BRAILLE_RUN = re.compile(r"[\u2800-\u28ff][\u2800-\u28ff\s.,!?']{7,}")
 LETTERS = re.compile(r"[a-z]+")  # the words of lower-cased text
 THREE_LETTERS = re.compile(r"[A-Za-z]{3}")
 _HEX_SEPARATORS = re.compile(r"[\s:]")
@@ -106,12 +121,50 @@ def _decode_base85(run: str) -> str | None:
     return None
 
 
+def _codes(run: str) -> str | None:
+    """Character codes as text: all 0x hex, else decimal, else octal; kept where they spell words (spaces between
+    letters: a table of scores or counts decodes to printable characters, not to words)."""
+    codes = _CODE.findall(run)
+    hexadecimal = all(c[:2] in ("0x", "0X") for c in codes)
+    for base in (16,) if hexadecimal else (10, 8):
+        try:
+            values = [int(c, base) for c in codes]
+        except ValueError:
+            continue
+        if all(v < 256 for v in values) and (out := _printable(bytes(values))) and " " in out.strip() \
+                and sum(c.isalpha() or c == " " for c in out) >= 0.8 * len(out):
+            return out
+    return None
+
+
+def uudecoded(text: str) -> list[str]:
+    """Uuencoded blocks ("begin 644 name" and lines of up to 61 characters) that decode to readable text; read from
+    the text as sent (its spaces are data)."""
+    found = []
+    for m in _UU_BLOCK.finditer(text):
+        try:
+            out = _printable(b"".join(binascii.a2b_uu(line) for line in m.group(1).splitlines() if line != "`"))
+        except (binascii.Error, ValueError):
+            out = None
+        if out:
+            found.append(out)
+    return found
+
+
 def decoded_payloads(text: str) -> list[str]:
-    """Base64 (or base32), Ascii85 / Base85, hex, 8-bit binary and \\u / \\x escape runs inside the text that decode
-    to readable text."""
+    """Base64 (or base32, also wrapped over lines), Ascii85 / Base85, hex, 8-bit binary, \\u / \\x escapes, character
+    codes (0x hex, decimal, octal, U+ code points), quoted-printable and Braille runs inside the text that decode to
+    readable text."""
     found = []
     runs = sorted((m.start(), m.group(0)) for pattern in (_A85_RUN, _B85_RUN) for m in pattern.finditer(text))
     found += [out for run in dict.fromkeys(r for _, r in runs) if (out := _decode_base85(run)) is not None]
+    found += [out for m in _CODES_RUN.finditer(text) if (out := _codes(m.group(0)))]
+    found += [out for m in _POINTS_RUN.finditer(text)
+              if (out := _printable("".join(chr(int(p, 16)) for p in re.findall(r"[0-9A-Fa-f]{4,5}", m.group(0)))
+                                    .encode("utf-8", "surrogatepass")))]
+    found += [out for m in _QP_RUN.finditer(text) if (out := _printable(bytes.fromhex(m.group(0).replace("=", ""))))]
+    found += [out for m in _BRAILLE_RUN.finditer(text) if THREE_LETTERS.search(out := m.group(0).translate(_BRAILLE))]
+    text = _WRAPPED.sub(lambda m: _LINE_BREAKS.sub("", m.group(0)), text)  # wrapped base64 read as one run
     for m in _RUN.finditer(text):
         if (payload := _payload_body(m.group(0))) is None:
             continue

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import re2
 
-from guardrails.encodings import SENTENCE, decoded_payloads, percent_decoded, smuggled, wordiness
+from guardrails.encodings import SENTENCE, decoded_payloads, percent_decoded, smuggled, uudecoded, wordiness
 from guardrails.wordplay import (
     joined_pieces,
     reversed_words,
@@ -125,7 +125,9 @@ def views(text: str, max_views: int = 6) -> tuple[str, ...]:
         if candidate and candidate not in out and (not needs_gain or wordiness(candidate) > base_score + 0.1):
             out.append(candidate)
 
-    for payload in (*smuggled(text), *decoded_payloads(base), *spelled_out(unhidden(text)), *joined_pieces(base)):
+    shown = unhidden(text)
+    for payload in (*smuggled(text), *decoded_payloads(base), *uudecoded(shown), *spelled_out(shown),
+                    *joined_pieces(base)):
         add(payload, needs_gain=False)
         for inner in decoded_payloads(payload):  # base64 of base64
             add(inner, needs_gain=False)

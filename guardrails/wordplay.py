@@ -1,7 +1,7 @@
 """Letter and word games a prompt can hide words in, each put back (`guardrails.normalize.views` makes a view of each
 reading): letters one at a time, Morse and the NATO alphabet, capitalized words run together, upside-down letters,
-shifted alphabets, words written backwards or last word first, doubled letters, pig Latin, and a string cut into
-quoted pieces joined by "+".
+shifted alphabets (Caesar, Atbash), words written backwards or last word first, doubled letters, pig Latin, and a
+string cut into quoted pieces joined by "+".
 
 Everything here is linear in the text: patterns that are one character class repeated run on `re`, the rest on
 RE2 (no backtracking; see guardrails.normalize).
@@ -37,7 +37,9 @@ _NATO = {w: w[0] for w in "alfa alpha bravo charlie delta echo foxtrot golf hote
 _NATO_RUN = re2.compile(r"(?i)\b(?:(?:" + "|".join(sorted(_NATO, key=len, reverse=True)) + r")\b[\s,/|;.]*){6,}")
 _NATO_TOKEN = re.compile(r"[A-Za-z-]+|[/|;,.]|\n|\s{2,}")
 _LOWER, _UPPER = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-_SHIFTS = [str.maketrans(_LOWER + _UPPER, _LOWER[k:] + _LOWER[:k] + _UPPER[k:] + _UPPER[:k]) for k in range(1, 26)]
+# every Caesar shift, and Atbash (the alphabet reversed: a <-> z)
+_SHIFTS = [str.maketrans(_LOWER + _UPPER, _LOWER[k:] + _LOWER[:k] + _UPPER[k:] + _UPPER[:k]) for k in range(1, 26)] + \
+    [str.maketrans(_LOWER + _UPPER, _LOWER[::-1] + _UPPER[::-1])]
 # Word pairs common in English requests and instructions: a sentence written words-last-first has many more of them
 # read backwards than forwards
 _PAIRS = frozenset(tuple(p.split()) for p in (
@@ -104,9 +106,9 @@ def reversed_words(text: str) -> list[str]:
 
 
 def shifted(text: str) -> list[str]:
-    """Sentences that read as language once their letters are shifted back (a Caesar cipher, any shift): each
-    sentence of five or more words with hardly a common word in it, at the shift that gives it the most common words,
-    where that makes it read as language (three or more of them, a quarter of its words)."""
+    """Sentences that read as language once their letters are shifted back (a Caesar cipher, any shift, or
+    Atbash): each sentence of five or more words with hardly a common word in it, at the shift that gives it the
+    most common words, where that makes it read as language (three or more of them, a quarter of its words)."""
     found = []
     for sentence in SENTENCE.findall(text):
         words = len(LETTERS.findall(sentence.lower()))  # a shift turns letters into letters: the same count after

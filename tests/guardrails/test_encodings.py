@@ -2,6 +2,7 @@
 guardrails.normalize.views), the rules read it, and ordinary text gets no extra view."""
 
 import base64
+import binascii
 from collections.abc import Callable
 
 import pytest
@@ -45,6 +46,8 @@ def _b64(text: str) -> str:
 NATO = dict(zip("abcdefghijklmnopqrstuvwxyz",
                 "Alfa Bravo Charlie Delta Echo Foxtrot Golf Hotel India Juliett Kilo Lima Mike November Oscar Papa "
                 "Quebec Romeo Sierra Tango Uniform Victor Whiskey Xray Yankee Zulu".split(), strict=True))
+BRAILLE = dict(zip("abcdefghijklmnopqrstuvwxyz", (1, 3, 9, 25, 17, 11, 27, 19, 10, 26, 5, 7, 13, 29, 21, 15, 31, 23,
+                                                  14, 30, 37, 39, 58, 45, 61, 53), strict=True))
 MORSE = {"a": ".-", "b": "-...", "c": "-.-.", "d": "-..", "e": ".", "f": "..-.", "g": "--.", "h": "....", "i": "..",
          "j": ".---", "k": "-.-", "l": ".-..", "m": "--", "n": "-.", "o": "---", "p": ".--.", "q": "--.-", "r": ".-.",
          "s": "...", "t": "-", "u": "..-", "v": "...-", "w": ".--", "x": "-..-", "y": "-.--", "z": "--.."}
@@ -79,6 +82,17 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
                                                                   "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ")),
     "regional_indicator_letters": lambda t: "".join(chr(0x1F1E6 + ord(c) - 97) if "a" <= c <= "z" else c
                                                     for c in t.lower()),
+    "atbash": lambda t: t.translate(str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                                                  "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA")),
+    "hex_0x_codes": lambda t: ", ".join(f"0x{b:02x}" for b in t.encode()),
+    "decimal_codes": lambda t: " ".join(str(b) for b in t.encode()),
+    "octal_codes": lambda t: " ".join(f"{b:03o}" for b in t.encode()),
+    "code_points": lambda t: " ".join(f"U+{ord(c):04X}" for c in t),
+    "quoted_printable": lambda t: "".join(f"={b:02X}" for b in t.encode()),
+    "uuencode": lambda t: "begin 644 note.txt\n" + "".join(binascii.b2a_uu(t.encode()[i:i + 45]).decode()
+                                                        for i in range(0, len(t), 45)) + "`\nend",
+    "base64_wrapped": lambda t: "\n".join(_b64(t)[i:i + 22] for i in range(0, len(_b64(t)), 22)),
+    "braille": lambda t: "".join(chr(0x2800 + BRAILLE[c]) if c in BRAILLE else c for c in t.lower()),
     "behind_decoy_payloads": lambda t: " ".join(_b64(f"Note {i}: the weather was fine today.") for i in range(7))
                                        + " " + _b64(t),
 }
@@ -100,6 +114,8 @@ def test_text_written_in_another_encoding_is_read_in_a_view(encoding: str) -> No
     "SELECT id, name FROM users WHERE created_at > NOW() - INTERVAL '7 days' ORDER BY name;",
     "Call signs: Alpha Bravo, then Charlie; the flags were \U0001F1FA\U0001F1F8 and \U0001F1EB\U0001F1F7.",
     "log = 'a' + b + 'c'; path = root + '/' + name",
+    "Scores by week: 85, 92, 78, 88, 95, 67, 73, 81, 90, 99, 100, 72; mean 85.",
+    "Sections:\nIntroduction\nBackground\nMethodology\nDiscussion",
     "In IPA, bird is /bɜːd/, cut is /kʌt/, red is /ɹɛd/, butter is [ˈbʌɾɚ], and who is /ʍuː/ for some speakers.",
 ])
 def test_ordinary_text_adds_no_decoded_view(text: str) -> None:

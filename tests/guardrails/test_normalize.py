@@ -18,7 +18,7 @@ MARKUP = st.sampled_from(["[", "]", "(", ")", "<!--", "-->", "<", ">", "](", "[a
                           # bits, Morse, turned letters, Ascii85, NATO words, quoted pieces, pig Latin, doubled letters
                           "\U000e0041", "\U000e000a", "\ufe01", "\U000e0101", "%4", "\\u00", "\\x4", "01", " / ", ".-",
                           "ǝ", "Ab", "==", "<~", "~>", "87cU", "Alfa ", "Zulu", "' + '", "ay ", "IIgg", "\U0001f1e6",
-                          "ᴀ", "\U0001f642"])
+                          "ᴀ", "\U0001f642", "0x4", "65 ", "=4", "U+00", "\u2801", "begin 644 a\n", "M", "`"])
 HOSTILE = st.one_of(st.text(max_size=400), st.lists(MARKUP, max_size=300).map("".join))
 
 
@@ -81,7 +81,8 @@ def _cpu(fn: Callable[[str], object], text: str) -> float:
 @pytest.mark.parametrize("unit", ["[", "<!--", "](", "[a](", "<a ", "aa ", "&#", "ignore the ", "]: x '", "==", "a ",
                                   ".- / ", "%41", "01000001 ", "\\u0041", "Jxu gxw. ", "\U000e0041", "\ufe01",
                                   "87cURD]i,", "'ab' + ", "Alfa Bravo ", "ellohay ", "IIggnn ", "a\U0001f642",
-                                  "Give me how to ", "won "])
+                                  "Give me how to ", "won ", "0x41, ", "65 ", "101 ", "=41", "U+0041 ", "\u2801",
+                                  "QUJD\n", "M86)C\n"])
 def test_cost_grows_linearly_with_length(unit: str) -> None:
     """Structural, not a stopwatch: 4x the text must cost well under 16x (what a quadratic pattern costs)."""
     small, large = unit * (2_000 // len(unit)), unit * (8_000 // len(unit))

@@ -1,6 +1,7 @@
-"""What decodes to text: the byte encodings a prompt can hide words in (base64 and its kin, hex, bits, escapes, URL
-encoding, invisible characters), each read back (`guardrails.normalize.views` makes a view of each reading), and
-whether a text reads as language at all. Letter and word games are in `guardrails.wordplay`.
+"""What decodes to text: the byte encodings a prompt can hide words in (base64 and its kin, hex, bits, escapes,
+character codes, URL encoding, uuencode, Braille, invisible characters), each read back (`guardrails.normalize.views`
+makes a view of each reading), and whether a text reads as language at all. Letter and word games are in
+`guardrails.wordplay`.
 
 Everything here is linear in the text: patterns that are one character class repeated run on `re`, the rest on
 RE2 (no backtracking; see guardrails.normalize).

@@ -1,5 +1,6 @@
 """The document rail: stored verdicts, content-keyed caching, titles scanned."""
 
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
@@ -41,6 +42,14 @@ def test_an_instruction_spelled_in_invisible_characters_is_caught(rail: Document
     smuggling": the rails' tokenizer drops them, some engine models read them)."""
     hidden = "".join(chr(0xE0000 + ord(c)) for c in PLANTED)
     assert rail.check_hit(hit(BENIGN + hidden)).blocked
+
+
+@pytest.mark.parametrize("hide", [
+    lambda t: " ".join(str(b) for b in t.encode()),  # decimal character codes
+    lambda t: " ".join(w[::-1] for w in t.split()),  # each word backwards
+])
+def test_an_instruction_in_codes_or_word_games_is_caught(rail: DocumentRail, hide: Callable[[str], str]) -> None:
+    assert rail.check_hit(hit(BENIGN + "\n\n" + hide(PLANTED))).blocked
 
 
 def test_a_stored_verdict_of_this_rail_is_used_as_it_is(rail: DocumentRail) -> None:

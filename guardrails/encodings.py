@@ -138,10 +138,12 @@ def _codes(run: str) -> str | None:
     return None
 
 
-def uudecoded(text: str) -> list[str]:
-    """Uuencoded blocks ("begin 644 name" and lines of up to 61 characters) that decode to readable text; read from
-    the text as sent (its spaces are data)."""
-    found = []
+def raw_payloads(text: str) -> list[str]:
+    """Payloads read from the text as sent, not from its normalized form: Ascii85 / Base85 runs (their alphabets
+    hold "<", ">" and "&", which the markup pass would eat) and uuencoded blocks ("begin 644 name" and lines of up to
+    61 characters; their spaces are data) that decode to readable text."""
+    runs = sorted((m.start(), m.group(0)) for pattern in (_A85_RUN, _B85_RUN) for m in pattern.finditer(text))
+    found = [out for run in dict.fromkeys(r for _, r in runs) if (out := _decode_base85(run)) is not None]
     for m in _UU_BLOCK.finditer(text):
         try:
             out = _printable(b"".join(binascii.a2b_uu(line) for line in m.group(1).splitlines() if line != "`"))
@@ -153,13 +155,10 @@ def uudecoded(text: str) -> list[str]:
 
 
 def decoded_payloads(text: str) -> list[str]:
-    """Base64 (or base32, also wrapped over lines), Ascii85 / Base85, hex, 8-bit binary, \\u / \\x escapes, character
-    codes (0x hex, decimal, octal, U+ code points), quoted-printable and Braille runs inside the text that decode to
-    readable text."""
-    found = []
-    runs = sorted((m.start(), m.group(0)) for pattern in (_A85_RUN, _B85_RUN) for m in pattern.finditer(text))
-    found += [out for run in dict.fromkeys(r for _, r in runs) if (out := _decode_base85(run)) is not None]
-    found += [out for m in _CODES_RUN.finditer(text) if (out := _codes(m.group(0)))]
+    """Base64 (or base32, also wrapped over lines), hex, 8-bit binary, \\u / \\x escapes, character codes (0x hex,
+    decimal, octal, U+ code points), quoted-printable and Braille runs inside the text that decode to readable text
+    (Ascii85, Base85 and uuencode: `raw_payloads`)."""
+    found = [out for m in _CODES_RUN.finditer(text) if (out := _codes(m.group(0)))]
     found += [out for m in _POINTS_RUN.finditer(text)
               if (out := _printable("".join(chr(int(p, 16)) for p in re.findall(r"[0-9A-Fa-f]{4,5}", m.group(0)))
                                     .encode("utf-8", "surrogatepass")))]

@@ -16,7 +16,7 @@ from functools import lru_cache
 
 import re2
 
-from guardrails.encodings import SENTENCE, decoded_payloads, percent_decoded, smuggled, uudecoded, wordiness
+from guardrails.encodings import SENTENCE, decoded_payloads, percent_decoded, raw_payloads, smuggled, wordiness
 from guardrails.wordplay import (
     joined_pieces,
     reversed_words,
@@ -126,7 +126,7 @@ def views(text: str, max_views: int = 6) -> tuple[str, ...]:
             out.append(candidate)
 
     shown = unhidden(text)
-    for payload in (*smuggled(text), *decoded_payloads(base), *uudecoded(shown), *spelled_out(shown),
+    for payload in (*smuggled(text), *decoded_payloads(base), *raw_payloads(shown), *spelled_out(shown),
                     *joined_pieces(base)):
         add(payload, needs_gain=False)
         for inner in decoded_payloads(payload):  # base64 of base64

@@ -18,6 +18,7 @@ import re2
 
 from guardrails.encodings import SENTENCE, decoded_payloads, percent_decoded, raw_payloads, smuggled, wordiness
 from guardrails.wordplay import (
+    assigned_pieces,
     joined_pieces,
     reversed_words,
     run_together,
@@ -134,7 +135,7 @@ def views(text: str, max_views: int = 6) -> tuple[str, ...]:
     if (unquoted := percent_decoded(base)) is not None:
         add(unquoted)
     add(run_together(base))
-    for played in word_games(base):
+    for played in (*word_games(base), *assigned_pieces(base)):
         add(played)
     add(upside_down(base))
     add(codecs.decode(base, "rot13"))

@@ -1,7 +1,7 @@
 """Letter and word games a prompt can hide words in, each put back (`guardrails.normalize.views` makes a view of each
 reading): letters one at a time, Morse and the NATO alphabet, capitalized words run together, upside-down letters,
 shifted alphabets (Caesar, Atbash), words written backwards or last word first, doubled letters, pig Latin, and a
-string cut into quoted pieces joined by "+".
+string cut into quoted pieces joined by "+" or assigned one after another.
 
 Everything here is linear in the text: patterns that are one character class repeated run on `re`, the rest on
 RE2 (no backtracking; see guardrails.normalize).
@@ -54,8 +54,12 @@ _OPENERS = frozenset("give tell how write explain describe provide show list cre
                      "publish build".split())
 _WORD = re.compile(r"[A-Za-z]+")
 _PIG = re.compile(r"\b([A-Za-z]+?)(w?ay)\b")
-# 3+ quoted pieces of at most 40 characters joined by "+" ("'Ign' + 'ore' + ' all'")
+# 3+ quoted pieces of at most 40 characters joined by "+" ("'Ign' + 'ore' + ' all'"), assigned one after another
+# ("a = 'Ign'; b = 'ore'; c = ' all'") or listed ("['Ign', 'ore', ' all']")
+_PIECE = r"(?:'[^'\n]{1,40}'|\"[^\"\n]{1,40}\")"
 _QUOTED_RUN = re2.compile(r"(?:(?:'[^'\n]{0,40}'|\"[^\"\n]{0,40}\")\s*\+\s*){2,}(?:'[^'\n]{0,40}'|\"[^\"\n]{0,40}\")")
+_ASSIGNED_RUN = re2.compile(rf"(?:\b[A-Za-z_]\w{{0,11}}\s*=\s*{_PIECE}\s*[;,]?\s*){{3,}}"
+                            rf"|\[\s*(?:{_PIECE}\s*,\s*){{2,}}{_PIECE}")
 _QUOTED = re2.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
 
 
@@ -153,8 +157,17 @@ def word_games(text: str) -> list[str]:
     return [f for f in found if THREE_LETTERS.search(f)]
 
 
+def _joined(run: str) -> str:
+    return "".join(q.group(1) or q.group(2) or "" for q in _QUOTED.finditer(run))
+
+
 def joined_pieces(text: str) -> list[str]:
     """Each run of three or more quoted pieces joined by "+" ("'Ign' + 'ore' + ' all'"), read as one string."""
-    found = ["".join(q.group(1) or q.group(2) or "" for q in _QUOTED.finditer(m.group(0)))
-             for m in _QUOTED_RUN.finditer(text)]
-    return [f for f in found if THREE_LETTERS.search(f)]
+    return [f for m in _QUOTED_RUN.finditer(text) if THREE_LETTERS.search(f := _joined(m.group(0)))]
+
+
+def assigned_pieces(text: str) -> list[str]:
+    """Each run of three or more short quoted pieces assigned one after another ("a = 'Ign'; b = 'ore'; c = ' all'")
+    or listed ("['Ign', 'ore', ' all']"), read as one string: a request split over variables. Keyword arguments and
+    lists in code join too, so the caller keeps a reading only where it reads more like language than the text."""
+    return [f for m in _ASSIGNED_RUN.finditer(text) if THREE_LETTERS.search(f := _joined(m.group(0)))]

@@ -78,6 +78,8 @@ ENCODINGS: dict[str, Callable[[str], str]] = {
     "letters_doubled": lambda t: "".join(c * 2 if c.isalpha() else c for c in t),
     "pig_latin": lambda t: " ".join(w + "way" if w[0] in "aeiouAEIOU" else w[1:] + w[0] + "ay" for w in t.split()),
     "quoted_pieces_joined": lambda t: " + ".join(repr(t[i:i + 3]) for i in range(0, len(t), 3)),
+    "split_over_variables": lambda t: "; ".join(f"p{i} = {t[i:i + 6]!r}" for i in range(0, len(t), 6)),
+    "listed_pieces": lambda t: str([t[i:i + 7] for i in range(0, len(t), 7)]),
     "small_capitals": lambda t: t.lower().translate(str.maketrans("abcdefghijklmnopqrstuvwyz",
                                                                   "ᴀʙᴄᴅᴇꜰɢʜɪᴊᴋʟᴍɴᴏᴘǫʀꜱᴛᴜᴠᴡʏᴢ")),
     "regional_indicator_letters": lambda t: "".join(chr(0x1F1E6 + ord(c) - 97) if "a" <= c <= "z" else c
@@ -114,6 +116,7 @@ def test_text_written_in_another_encoding_is_read_in_a_view(encoding: str) -> No
     "SELECT id, name FROM users WHERE created_at > NOW() - INTERVAL '7 days' ORDER BY name;",
     "Call signs: Alpha Bravo, then Charlie; the flags were \U0001F1FA\U0001F1F8 and \U0001F1EB\U0001F1F7.",
     "log = 'a' + b + 'c'; path = root + '/' + name",
+    'error = dict(type="json_invalid", code="bad_request", message="the body is not valid JSON")',
     "Scores by week: 85, 92, 78, 88, 95, 67, 73, 81, 90, 99, 100, 72; mean 85.",
     "Sections:\nIntroduction\nBackground\nMethodology\nDiscussion",
     "In IPA, bird is /bɜːd/, cut is /kʌt/, red is /ɹɛd/, butter is [ˈbʌɾɚ], and who is /ʍuː/ for some speakers.",

@@ -82,7 +82,7 @@ def _cpu(fn: Callable[[str], object], text: str) -> float:
                                   ".- / ", "%41", "01000001 ", "\\u0041", "Jxu gxw. ", "\U000e0041", "\ufe01",
                                   "87cURD]i,", "'ab' + ", "Alfa Bravo ", "ellohay ", "IIggnn ", "a\U0001f642",
                                   "Give me how to ", "won ", "0x41, ", "65 ", "101 ", "=41", "U+0041 ", "\u2801",
-                                  "QUJD\n", "M86)C\n"])
+                                  "QUJD\n", "M86)C\n", "a = 'xy'; ", "'ab', ", "a='"])
 def test_cost_grows_linearly_with_length(unit: str) -> None:
     """Structural, not a stopwatch: 4x the text must cost well under 16x (what a quadratic pattern costs)."""
     small, large = unit * (2_000 // len(unit)), unit * (8_000 // len(unit))

@@ -37,6 +37,7 @@ _B85_RUN = re.compile(r"[0-9A-Za-z!#$%&()*+\-;<=>?@^_`{|}~]{20,}")
 _CODES_RUN = re2.compile(r"\b(?:(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})\b[\s,;]{1,3}){7,}(?:0[xX][0-9a-fA-F]{1,2}|\d{1,3})\b")
 _CODE = re.compile(r"0[xX][0-9a-fA-F]{1,2}|\d+")
 _POINTS_RUN = re2.compile(r"(?:[Uu]\+[0-9A-Fa-f]{4,5}[\s,;]*){8,}")
+_POINT = re.compile(r"[0-9A-Fa-f]{4,5}")
 _QP_RUN = re2.compile(r"(?:=[0-9A-F]{2}){8,}")
 # base64 wrapped over lines (each line 8+ characters, as mail and PEM wrap it): read as one run
 _WRAPPED = re2.compile(r"(?:[A-Za-z0-9+/]{8,}={0,2}[ \t]*\r?\n){1,}[A-Za-z0-9+/]{8,}={0,2}")
@@ -76,25 +77,20 @@ def _printable(raw: bytes) -> str | None:
     return out if out and ok / len(out) > 0.95 and THREE_LETTERS.search(out) else None
 
 
+def _decoded(decoder: Callable[[bytes], bytes], run: str) -> str | None:
+    try:
+        return _printable(decoder(run.encode("ascii")))
+    except ValueError:  # binascii.Error is a ValueError
+        return None
+
+
 def _decode_base64(run: str) -> str | None:
     padded = run + "=" * (-len(run) % 4)
-    for decoder in (base64.b64decode, base64.urlsafe_b64decode):
-        try:
-            out = _printable(decoder(padded))
-        except (binascii.Error, ValueError):
-            continue
-        if out:
-            return out
-    return None
+    return _decoded(base64.b64decode, padded) or _decoded(base64.urlsafe_b64decode, padded)
 
 
 def _decode_base32(run: str) -> str | None:
-    if not set(run) <= _BASE32:
-        return None
-    try:
-        return _printable(base64.b32decode(run + "=" * (-len(run) % 8)))
-    except (binascii.Error, ValueError):
-        return None
+    return _decoded(base64.b32decode, run + "=" * (-len(run) % 8)) if set(run) <= _BASE32 else None
 
 
 def _payload_body(run: str) -> tuple[str, int] | None:
@@ -103,13 +99,6 @@ def _payload_body(run: str) -> tuple[str, int] | None:
     body = run.rstrip("=")
     return (body, len(run) - len(body)) if len(body) >= 16 and "=" not in body and len(run) - len(body) <= 6 \
         else None
-
-
-def _decoded(decoder: Callable[[bytes], bytes], run: str) -> str | None:
-    try:
-        return _printable(decoder(run.encode("ascii")))
-    except ValueError:  # binascii.Error is a ValueError
-        return None
 
 
 def _decode_base85(run: str) -> str | None:
@@ -160,7 +149,7 @@ def decoded_payloads(text: str) -> list[str]:
     (Ascii85, Base85 and uuencode: `raw_payloads`)."""
     found = [out for m in _CODES_RUN.finditer(text) if (out := _codes(m.group(0)))]
     found += [out for m in _POINTS_RUN.finditer(text)
-              if (out := _printable("".join(chr(int(p, 16)) for p in re.findall(r"[0-9A-Fa-f]{4,5}", m.group(0)))
+              if (out := _printable("".join(chr(int(p, 16)) for p in _POINT.findall(m.group(0)))
                                     .encode("utf-8", "surrogatepass")))]
     found += [out for m in _QP_RUN.finditer(text) if (out := _printable(bytes.fromhex(m.group(0).replace("=", ""))))]
     found += [out for m in _BRAILLE_RUN.finditer(text) if THREE_LETTERS.search(out := m.group(0).translate(_BRAILLE))]

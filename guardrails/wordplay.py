@@ -54,10 +54,17 @@ _OPENERS = frozenset("give tell how write explain describe provide show list cre
                      "publish build".split())
 _WORD = re.compile(r"[A-Za-z]+")
 _PIG = re.compile(r"\b([A-Za-z]+?)(w?ay)\b")
+
+
+def _quoted(least: int) -> str:
+    """A piece in single or double quotes, `least` to 40 characters long, on one line."""
+    return rf"(?:'[^'\n]{{{least},40}}'|\"[^\"\n]{{{least},40}}\")"
+
+
 # 3+ quoted pieces of at most 40 characters joined by "+" ("'Ign' + 'ore' + ' all'"), assigned one after another
 # ("a = 'Ign'; b = 'ore'; c = ' all'") or listed ("['Ign', 'ore', ' all']")
-_PIECE = r"(?:'[^'\n]{1,40}'|\"[^\"\n]{1,40}\")"
-_QUOTED_RUN = re2.compile(r"(?:(?:'[^'\n]{0,40}'|\"[^\"\n]{0,40}\")\s*\+\s*){2,}(?:'[^'\n]{0,40}'|\"[^\"\n]{0,40}\")")
+_PIECE = _quoted(1)
+_QUOTED_RUN = re2.compile(rf"(?:{_quoted(0)}\s*\+\s*){{2,}}{_quoted(0)}")
 _ASSIGNED_RUN = re2.compile(rf"(?:\b[A-Za-z_]\w{{0,11}}\s*=\s*{_PIECE}\s*[;,]?\s*){{3,}}"
                             rf"|\[\s*(?:{_PIECE}\s*,\s*){{2,}}{_PIECE}")
 _QUOTED = re2.compile(r"'([^'\n]*)'|\"([^\"\n]*)\"")
